@@ -1,0 +1,24 @@
+package dev.exporter.archive;
+
+import dev.exporter.image.ImageConfig;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One image for a {@code docker save} archive.
+ *
+ * @param repoTags   familiar {@code name:tag} strings; empty for an image pulled by digest only
+ * @param layerTars  the uncompressed layers, in order, already checked against the config's diff ids
+ */
+public record DockerImage(ImageConfig config, List<String> repoTags, List<Path> layerTars) {
+
+    public DockerImage {
+        repoTags = List.copyOf(repoTags);
+        layerTars = List.copyOf(layerTars);
+        if (layerTars.size() != config.diffIds().size()) {
+            throw new IllegalArgumentException("image " + config.digest() + " has " + layerTars.size()
+                    + " layers but its config lists " + config.diffIds().size() + " diff ids");
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package dev.exporter.cli;
+
+import dev.exporter.image.ManifestException;
+import dev.exporter.registry.RegistryException;
+import dev.exporter.transfer.TempPaths;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+
+/** Builds the picocli command line with this tool's error handling and exit codes. */
+public final class Cli {
+
+    private Cli() {
+    }
+
+    /** Runs the tool; returns the exit code. Removes temporary files if the JVM is stopped (Ctrl-C, SIGTERM). */
+    public static int run(String... args) {
+        Thread cleanup = new Thread(TempPaths::deleteAll, "exporter-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try {
+            return commandLine().execute(args);
+        } finally {
+            Runtime.getRuntime().removeShutdownHook(cleanup);
+        }
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new ExporterCommand());
+        cl.setParameterExceptionHandler(Cli::usageError);
+        cl.setExecutionExceptionHandler(Cli::failure);
+        cl.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? ExitCodes.USAGE : ExitCodes.FAILURE);
+        return cl;
+    }
+
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cl = e.getCommandLine();
+        PrintWriter err = cl.getErr();
+        err.println("exporter: " + e.getMessage());
+        err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for more information.");
+        err.flush();
+        return ExitCodes.USAGE;
+    }
+
+    private static int failure(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+        PrintWriter err = cl.getErr();
+        boolean debug = parsed.hasMatchedOption("--debug")
+                || (parsed.subcommand() != null && parsed.subcommand().hasMatchedOption("--debug"));
+        if (e instanceof CommandLine.ParameterException pe) {
+            return usageError(pe, new String[0]);
+        }
+        err.println("exporter: " + message(e));
+        if (debug) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return ExitCodes.FAILURE;
+    }
+
+    /** One line saying what went wrong; library exceptions already say what was being done to what. */
+    static String message(Throwable e) {
+        if (e instanceof RegistryException || e instanceof ManifestException || e instanceof CommandFailure) {
+            return e.getMessage();
+        }
+        if (e instanceof UncheckedIOException u) {
+            return u.getMessage();
+        }
+        if (e instanceof NoSuchFileException f) {
+            return "no such file: " + f.getFile();
+        }
+        if (e instanceof AccessDeniedException f) {
+            return "permission denied: " + f.getFile();
+        }
+        if (e instanceof FileSystemException f) {
+            return f.getFile() + ": " + f.getReason();
+        }
+        if (e instanceof IOException) {
+            return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        }
+        return "internal error: " + e + " (run with --debug for details)";
+    }
+}

@@ -1,0 +1,114 @@
+package dev.exporter.cli;
+
+import dev.exporter.registry.RegistryClient;
+import dev.exporter.registry.RetryPolicy;
+import dev.exporter.registry.TransportOptions;
+import dev.exporter.registry.auth.CredentialProvider;
+import dev.exporter.registry.auth.Credentials;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/** Options every command that talks to a registry shares: credentials, TLS, retries, diagnostics. */
+public final class RegistryOptions {
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    @Option(names = {"-u", "--username"}, paramLabel = "USER",
+            description = "Registry user name (also EXPORTER_USERNAME). The password comes from --password-stdin or EXPORTER_PASSWORD, never from the command line.")
+    String username;
+
+    @Option(names = "--password-stdin", description = "Read the password (or token) from the first line of standard input.")
+    boolean passwordStdin;
+
+    @Option(names = "--ca-cert", paramLabel = "FILE", description = "Also trust the CA certificate(s) in this PEM file.")
+    Path caCert;
+
+    @Option(names = "--insecure", description = "Do not verify registry TLS certificates.")
+    boolean insecure;
+
+    @Option(names = "--plain-http", description = "Talk plain HTTP (no TLS) to the registry.")
+    boolean plainHttp;
+
+    @Option(names = "--retries", paramLabel = "N", defaultValue = "5",
+            description = "Retries for connection errors, timeouts, HTTP 5xx and 429 (default: ${DEFAULT-VALUE}; 0 disables).")
+    int retries;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "Give up on a connection that sends nothing for this long (default: ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+
+    @Option(names = "--debug", description = "Show stack traces on failure.")
+    boolean debug;
+
+    /** Where environment variables come from; tests replace it. */
+    static Map<String, String> environment = System.getenv();
+    /** Where --password-stdin reads from; tests replace it. */
+    static InputStream stdin = System.in;
+
+    RegistryClient client() {
+        if (retries < 0) {
+            throw new ParameterException(spec.commandLine(), "--retries must be 0 or more, got " + retries);
+        }
+        if (timeoutSeconds < 1) {
+            throw new ParameterException(spec.commandLine(), "--timeout must be at least 1 second, got " + timeoutSeconds);
+        }
+        if (caCert != null && !Files.isReadable(caCert)) {
+            throw new ParameterException(spec.commandLine(), "--ca-cert: cannot read '" + caCert + "'");
+        }
+        Duration timeout = Duration.ofSeconds(timeoutSeconds);
+        TransportOptions transport = new TransportOptions(caCert, insecure, plainHttp, Duration.ofSeconds(Math.min(30, timeoutSeconds)), timeout);
+        RetryPolicy retryPolicy = new RetryPolicy(retries, RetryPolicy.defaults().initialDelay(), RetryPolicy.defaults().maxDelay());
+        try {
+            return new RegistryClient(transport, retryPolicy, credentials());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /** Flags first, then the environment, then anonymous. */
+    CredentialProvider credentials() {
+        String user = username != null ? username : environment.get("EXPORTER_USERNAME");
+        String password;
+        if (passwordStdin) {
+            if (user == null) {
+                throw new ParameterException(spec.commandLine(), "--password-stdin needs --username");
+            }
+            password = readPasswordFromStdin();
+        } else {
+            password = environment.get("EXPORTER_PASSWORD");
+        }
+        if (user == null) {
+            return CredentialProvider.anonymous();
+        }
+        if (password == null) {
+            throw new ParameterException(spec.commandLine(),
+                    "--username needs a password: use --password-stdin or set EXPORTER_PASSWORD");
+        }
+        return CredentialProvider.fixed(Credentials.basic(user, password));
+    }
+
+    private String readPasswordFromStdin() {
+        try {
+            String line = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8)).readLine();
+            if (line == null || line.isEmpty()) {
+                throw new ParameterException(spec.commandLine(), "--password-stdin: standard input is empty");
+            }
+            return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
+        } catch (IOException e) {
+            throw new ParameterException(spec.commandLine(), "--password-stdin: cannot read standard input: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.exporter.registry;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One registry API call: what to request and how to read a successful answer. {@link RegistryClient} runs it
+ * with authentication, redirects, retries and error mapping, so endpoints only describe themselves.
+ *
+ * @param <T> what a successful call yields
+ */
+public interface RegistryEndpoint<T> {
+
+    /** HTTP method, {@code GET} or {@code HEAD}. */
+    default String method() {
+        return "GET";
+    }
+
+    /** Path and query below the registry's base URL, e.g. {@code /v2/library/alpine/manifests/3.14}. */
+    String path();
+
+    /** Accepted media types, or empty for any. */
+    default List<String> accept() {
+        return List.of();
+    }
+
+    /** Extra request headers, asked for on every attempt (so a resumed download can send {@code Range}). */
+    default Map<String, String> headers() {
+        return Map.of();
+    }
+
+    /** The repository whose token scope this call needs. */
+    String repository();
+
+    /** The token scope actions this call needs. */
+    default String actions() {
+        return "pull";
+    }
+
+    /** What is being done to what, for error messages: {@code pull manifest docker.io/library/alpine:3.14}. */
+    String description();
+
+    /** What a 404 means for this call, e.g. {@code tag not found}. */
+    default String notFoundMessage() {
+        return "not found";
+    }
+
+    /**
+     * Reads a 2xx response. An {@link IOException} thrown here is treated like a network failure: the call is
+     * retried while retries remain, so handlers that write somewhere must be able to continue or restart.
+     */
+    T handle(RegistryResponse response) throws IOException;
+}

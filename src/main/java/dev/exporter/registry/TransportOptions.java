@@ -1,0 +1,21 @@
+package dev.exporter.registry;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * How to reach registries.
+ *
+ * @param caCert       extra PEM CA certificate(s) to trust, or null
+ * @param insecureTls  skip TLS certificate verification
+ * @param plainHttp    talk plain HTTP to every registry
+ * @param connectTimeout  TCP/TLS connect timeout
+ * @param readTimeout  longest wait for response headers or for the next bytes of a body
+ */
+public record TransportOptions(Path caCert, boolean insecureTls, boolean plainHttp, Duration connectTimeout,
+                               Duration readTimeout) {
+
+    public static TransportOptions defaults() {
+        return new TransportOptions(null, false, false, Duration.ofSeconds(30), Duration.ofSeconds(60));
+    }
+}

@@ -1,0 +1,24 @@
+package dev.exporter.registry.auth;
+
+import java.util.Optional;
+
+/** Finds credentials for a registry name as users write it ({@code docker.io}, {@code host:5000}). */
+@FunctionalInterface
+public interface CredentialProvider {
+
+    Optional<Credentials> credentialsFor(String registry);
+
+    static CredentialProvider anonymous() {
+        return registry -> Optional.empty();
+    }
+
+    /** The same credentials for every registry (from {@code -u}/{@code --password-stdin} or the environment). */
+    static CredentialProvider fixed(Credentials credentials) {
+        return registry -> Optional.of(credentials);
+    }
+
+    /** This provider, then {@code next} when this one has nothing. */
+    default CredentialProvider orElse(CredentialProvider next) {
+        return registry -> credentialsFor(registry).or(() -> next.credentialsFor(registry));
+    }
+}

@@ -1,0 +1,173 @@
+package dev.exporter.registry.auth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.exporter.image.Json;
+import dev.exporter.registry.RegistryException;
+import dev.exporter.registry.RegistryException.Kind;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The {@code WWW-Authenticate} challenge flow of the distribution spec: learns each registry's challenge from its
+ * first 401, then answers with Basic credentials or a bearer token fetched from the challenge's realm. Tokens are
+ * cached per registry and scope, renewed before they expire and whenever the registry answers 401 again.
+ */
+public final class RegistryAuthenticator {
+
+    /** Tokens this close to expiry are renewed before use. */
+    private static final Duration EXPIRY_MARGIN = Duration.ofSeconds(10);
+    /** The spec's default lifetime when a token server does not say. */
+    private static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofSeconds(60);
+
+    private final HttpClient http;
+    private final CredentialProvider credentials;
+    private final Duration timeout;
+    private final Clock clock;
+    private final Map<String, Challenge> challenges = new ConcurrentHashMap<>();
+    private final Map<String, Token> tokens = new ConcurrentHashMap<>();
+
+    private record Token(String value, Instant expiresAt) {
+    }
+
+    public RegistryAuthenticator(HttpClient http, CredentialProvider credentials, Duration timeout, Clock clock) {
+        this.http = http;
+        this.credentials = credentials;
+        this.timeout = timeout;
+        this.clock = clock;
+    }
+
+    /** Whether credentials are configured for this registry (used to word access-denied messages). */
+    public boolean hasCredentials(String registry) {
+        return credentials.credentialsFor(registry).isPresent();
+    }
+
+    /**
+     * The {@code Authorization} header value for a request to {@code registry} needing {@code scope}, or empty when
+     * the registry has not challenged us yet (first requests go out anonymously, as docker's do).
+     */
+    public Optional<String> authorization(String registry, String scope) {
+        Challenge challenge = challenges.get(registry);
+        if (challenge == null) {
+            return Optional.empty();
+        }
+        if (challenge.isBasic()) {
+            return credentials.credentialsFor(registry).map(Credentials::basicHeader);
+        }
+        // compute() makes concurrent downloads of one repository share a single token request.
+        Token token = tokens.compute(registry + " " + scope, (key, cached) ->
+                cached != null && clock.instant().isBefore(cached.expiresAt().minus(EXPIRY_MARGIN))
+                        ? cached : fetchToken(registry, challenge, scope));
+        return Optional.of("Bearer " + token.value());
+    }
+
+    /**
+     * Records a 401 answer: learns (or re-learns) the challenge and forgets the cached token so that the next
+     * {@link #authorization} fetches a fresh one. Returns false when the registry offers no scheme we can answer.
+     */
+    public boolean unauthorized(String registry, String scope, List<String> wwwAuthenticate) {
+        List<Challenge> offered = Challenge.parseAll(wwwAuthenticate);
+        Optional<Challenge> usable = offered.stream().filter(Challenge::isBearer).findFirst()
+                .or(() -> offered.stream().filter(Challenge::isBasic).findFirst());
+        if (usable.isEmpty()) {
+            return false;
+        }
+        challenges.put(registry, usable.get());
+        tokens.remove(registry + " " + scope);
+        return usable.get().isBearer() || hasCredentials(registry);
+    }
+
+    private Token fetchToken(String registry, Challenge challenge, String scope) {
+        String realm = challenge.param("realm");
+        String action = "authenticate to " + registry;
+        if (realm == null || !(realm.startsWith("https://") || realm.startsWith("http://"))) {
+            throw new RegistryException(Kind.PROTOCOL, 0, action + ": registry sent a bearer challenge without a valid realm");
+        }
+        Optional<Credentials> creds = credentials.credentialsFor(registry);
+        String service = challenge.param("service");
+        HttpRequest request;
+        try {
+            if (creds.isPresent() && creds.get().identityToken()) {
+                // docker's identitytoken is an OAuth2 refresh token, exchanged with a POST (distribution's oauth spec).
+                String form = "grant_type=refresh_token&client_id=exporter"
+                        + "&refresh_token=" + enc(creds.get().secret())
+                        + (service != null ? "&service=" + enc(service) : "")
+                        + "&scope=" + enc(scope);
+                request = HttpRequest.newBuilder(URI.create(realm)).timeout(timeout)
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(form)).build();
+            } else {
+                StringBuilder url = new StringBuilder(realm).append(realm.contains("?") ? '&' : '?');
+                if (service != null) {
+                    url.append("service=").append(enc(service)).append('&');
+                }
+                url.append("scope=").append(enc(scope));
+                HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url.toString())).timeout(timeout).GET();
+                creds.ifPresent(c -> builder.header("Authorization", c.basicHeader()));
+                request = builder.build();
+            }
+        } catch (IllegalArgumentException e) {
+            throw new RegistryException(Kind.PROTOCOL, 0, action + ": invalid token realm '" + realm + "'");
+        }
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new RegistryException(Kind.NETWORK, 0, action + ": token request to " + request.uri().getHost()
+                    + " failed: " + describe(e), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RegistryException(Kind.NETWORK, 0, action + ": interrupted");
+        }
+        int status = response.statusCode();
+        if (status == 401 || status == 403) {
+            String who = creds.map(c -> "credentials for user '" + c.username() + "' were rejected")
+                    .orElse("anonymous access was refused");
+            throw new RegistryException(Kind.UNAUTHORIZED, status, action + ": " + who + " by the token service");
+        }
+        if (status == 429 || status >= 500) {
+            throw new RegistryException(status == 429 ? Kind.TOO_MANY_REQUESTS : Kind.SERVER_ERROR, status,
+                    action + ": token service answered HTTP " + status);
+        }
+        if (status != 200) {
+            throw new RegistryException(Kind.PROTOCOL, status, action + ": token service answered HTTP " + status);
+        }
+        JsonNode body;
+        try {
+            body = Json.parse(response.body(), action + ": token response");
+        } catch (RuntimeException e) {
+            throw new RegistryException(Kind.PROTOCOL, status, e.getMessage(), e);
+        }
+        String value = Json.text(body, "token");
+        if (value == null || value.isEmpty()) {
+            value = Json.text(body, "access_token");
+        }
+        if (value == null || value.isEmpty()) {
+            throw new RegistryException(Kind.PROTOCOL, status, action + ": token response has no token");
+        }
+        long seconds = body.path("expires_in").asLong(0);
+        Duration lifetime = seconds > 0 ? Duration.ofSeconds(seconds) : DEFAULT_TOKEN_LIFETIME;
+        return new Token(value, clock.instant().plus(lifetime));
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    static String describe(IOException e) {
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+    }
+}

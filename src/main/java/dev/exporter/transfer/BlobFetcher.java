@@ -1,0 +1,82 @@
+package dev.exporter.transfer;
+
+import dev.exporter.image.Descriptor;
+import dev.exporter.reference.Digest;
+import dev.exporter.reference.ImageReference;
+import dev.exporter.registry.BlobPuller;
+import dev.exporter.registry.RegistryClient;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * Downloads blobs concurrently into a {@link BlobStore}, each blob at most once per run however many images
+ * share it. Work queued with {@link #then} runs on the same pool right after a download, so per-layer
+ * post-processing (decompression) overlaps with other downloads.
+ */
+public final class BlobFetcher implements AutoCloseable {
+
+    private final RegistryClient client;
+    private final BlobStore store;
+    private final ProgressListener progress;
+    private final ExecutorService pool;
+    private final Map<Digest, CompletableFuture<Path>> inFlight = new ConcurrentHashMap<>();
+
+    public BlobFetcher(RegistryClient client, BlobStore store, int jobs, ProgressListener progress) {
+        if (jobs < 1) {
+            throw new IllegalArgumentException("jobs must be at least 1, got " + jobs);
+        }
+        this.client = client;
+        this.store = store;
+        this.progress = progress;
+        AtomicInteger n = new AtomicInteger();
+        this.pool = Executors.newFixedThreadPool(jobs, r -> {
+            Thread t = new Thread(r, "exporter-download-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public BlobStore store() {
+        return store;
+    }
+
+    /** The blob's path in the store once it is there and verified; downloads it unless it already is. */
+    public CompletableFuture<Path> fetch(ImageReference repository, Descriptor blob) {
+        return inFlight.computeIfAbsent(blob.digest(), digest -> CompletableFuture.supplyAsync(() -> {
+            if (store.contains(blob)) {
+                progress.started(blob, true);
+                progress.finished(blob);
+                return store.path(digest);
+            }
+            progress.started(blob, false);
+            store.prepare(digest);
+            BlobDownload download = new BlobDownload(blob, store, progress, BlobPuller.describe(repository, digest));
+            try {
+                Path path = client.call(repository.registry(), repository.apiHost(), repository.isLoopbackRegistry(),
+                        new BlobPuller<>(repository, digest, download));
+                progress.finished(blob);
+                return path;
+            } catch (RuntimeException e) {
+                download.discard();
+                throw e;
+            }
+        }, pool));
+    }
+
+    /** Runs {@code step} on the download pool once {@code future} completes. */
+    public <A, B> CompletableFuture<B> then(CompletableFuture<A> future, Function<A, B> step) {
+        return future.thenApplyAsync(step, pool);
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+    }
+}
