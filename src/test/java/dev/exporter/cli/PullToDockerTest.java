@@ -1,0 +1,227 @@
+package dev.exporter.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.exporter.testing.Dockerd;
+import dev.exporter.testing.ExporterCli;
+import dev.exporter.testing.ImageFormat;
+import dev.exporter.testing.LocalRegistry;
+import dev.exporter.testing.RegistryPusher;
+import dev.exporter.testing.SharedDockerd;
+import dev.exporter.testing.SharedRegistries;
+import dev.exporter.testing.SharedResources;
+import dev.exporter.testing.TestArtifact;
+import dev.exporter.testing.TestImage;
+import dev.exporter.testing.TestImages;
+import dev.exporter.testing.TestIndex;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The core promise, checked with the real consumer: archives written by exporter from a real registry load into a
+ * real dockerd, with the image id equal to the config digest and the layers equal to the config's diff ids.
+ */
+@ExtendWith(SharedResources.class)
+class PullToDockerTest {
+
+    private static LocalRegistry registry;
+    private static RegistryPusher pusher;
+    private static Dockerd docker;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() {
+        registry = SharedRegistries.anonymous();
+        pusher = new RegistryPusher(registry);
+        docker = SharedDockerd.get();
+    }
+
+    @BeforeEach
+    void emptyDocker() {
+        docker.removeAllImages();
+    }
+
+    static Stream<Arguments> fixtures() {
+        TestIndex ociIndex = TestImages.multiPlatform(ImageFormat.OCI);
+        TestIndex dockerList = TestImages.multiPlatform(ImageFormat.DOCKER);
+        return Stream.of(
+                Arguments.of("docker-small", TestImages.small(ImageFormat.DOCKER), null, null),
+                Arguments.of("oci-small", TestImages.small(ImageFormat.OCI), null, null),
+                Arguments.of("many-layers", TestImages.manyLayers(ImageFormat.DOCKER, 33), null, null),
+                Arguments.of("repeated-empty", TestImages.repeatedAndEmptyLayers(ImageFormat.DOCKER), null, null),
+                Arguments.of("repeated-empty-oci", TestImages.repeatedAndEmptyLayers(ImageFormat.OCI), null, null),
+                Arguments.of("zstd", TestImages.zstd(), null, null),
+                Arguments.of("oci-index", ociIndex, null, ociIndex.child("linux/amd64")),
+                Arguments.of("oci-index-arm64", ociIndex, "linux/arm64", ociIndex.child("linux/arm64/v8")),
+                Arguments.of("manifest-list-armv7", dockerList, "linux/arm/v7", dockerList.child("linux/arm/v7")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("fixtures")
+    void pull_fixture_loadsIntoDockerWithMatchingIds(String name, TestArtifact artifact, String platform, TestImage expected)
+            throws IOException {
+        TestImage image = expected != null ? expected : (TestImage) artifact;
+        String repo = "core/" + name;
+        pusher.push(artifact, repo, "v1");
+        String ref = registry.hostPort() + "/" + repo + ":v1";
+        Path out = dir.resolve(name + ".tar");
+
+        List<String> args = new ArrayList<>(List.of(ref, "-o", out.toString()));
+        if (platform != null) {
+            args.addAll(List.of("--platform", platform));
+        }
+        ExporterCli.Result result = ExporterCli.create().run(args.toArray(String[]::new));
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertLoadsAs(out, ref, image);
+    }
+
+    @Test
+    void pull_toStdout_pipesIntoDockerLoad() {
+        TestImage image = TestImages.small(ImageFormat.DOCKER, "stdout");
+        pusher.push(image, "core/stdout", "latest");
+        String ref = registry.hostPort() + "/core/stdout";
+
+        ExporterCli.Result result = ExporterCli.create().run(ref, "-o", "-", "--quiet");
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertEquals("", result.stderr(), "--quiet prints nothing");
+        docker.loadFromStdin(result.stdout());
+        assertImage(ref + ":latest", image);
+    }
+
+    @Test
+    void pull_withoutOutput_writesRepoUnderscoreTagInCurrentFolder() {
+        TestImage image = TestImages.small(ImageFormat.OCI, "default-name");
+        pusher.push(image, "core/some/app", "2.5");
+
+        ExporterCli.Result result = ExporterCli.create().workDir(dir).run(registry.hostPort() + "/core/some/app:2.5");
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertTrue(Files.isRegularFile(dir.resolve("app_2.5.tar")), "app_2.5.tar written");
+    }
+
+    @Test
+    void pull_twoImagesSharingLayers_storesEachLayerOnceAndLoadsBoth() throws IOException {
+        TestImage first = TestImages.small(ImageFormat.DOCKER, "shared");
+        TestImage second = TestImages.repeatedAndEmptyLayers(ImageFormat.DOCKER);
+        pusher.push(first, "core/shared-a", "1");
+        pusher.push(first, "core/shared-b", "1");
+        pusher.push(second, "core/shared-c", "1");
+        String a = registry.hostPort() + "/core/shared-a:1";
+        String b = registry.hostPort() + "/core/shared-b:1";
+        String c = registry.hostPort() + "/core/shared-c:1";
+        Path out = dir.resolve("multi.tar");
+
+        ExporterCli.Result result = ExporterCli.create().run(a, b, c, "-o", out.toString());
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        Map<String, TarArchiveEntry> entries = entries(out);
+        long layerFiles = entries.values().stream().filter(e -> e.getName().endsWith("/layer.tar") && !e.isSymbolicLink()).count();
+        // first: 3 distinct layers; second: repeated layer, empty layer, last layer -> 3 distinct diff ids
+        assertEquals(first.layers().size() + 3, layerFiles, "each distinct layer stored once");
+        JsonNode manifest = dev.exporter.image.Json.parse(read(out, "manifest.json"), "manifest.json");
+        assertEquals(2, manifest.size(), "same config under two names is one manifest entry");
+        assertEquals(List.of(familiar(a), familiar(b)), texts(manifest.get(0).get("RepoTags")));
+        docker.load(out);
+        assertImage(a, first);
+        assertImage(b, first);
+        assertImage(c, second);
+    }
+
+    /**
+     * docker save of what we loaded must reproduce our layer folder ids, json records and tags: the archive is
+     * what docker itself would have written.
+     */
+    @Test
+    void pull_archive_matchesWhatDockerSaveWrites() throws IOException {
+        TestImage image = TestImages.repeatedAndEmptyLayers(ImageFormat.DOCKER);
+        pusher.push(image, "core/fidelity", "1.0");
+        String ref = registry.hostPort() + "/core/fidelity:1.0";
+        Path ours = dir.resolve("ours.tar");
+        assertEquals(0, ExporterCli.create().run(ref, "-o", ours.toString()).exitCode());
+        docker.load(ours);
+        Path theirs = dir.resolve("theirs.tar");
+        docker.save(List.of(ref), theirs);
+
+        Map<String, TarArchiveEntry> ourEntries = entries(ours);
+        Map<String, TarArchiveEntry> theirEntries = entries(theirs);
+        assertEquals(theirEntries.keySet(), ourEntries.keySet());
+        for (String name : theirEntries.keySet()) {
+            TarArchiveEntry o = ourEntries.get(name);
+            TarArchiveEntry t = theirEntries.get(name);
+            assertEquals(t.isSymbolicLink(), o.isSymbolicLink(), name);
+            assertEquals(t.getLinkName(), o.getLinkName(), name);
+            if (!name.endsWith("layer.tar") && t.isFile()) {
+                assertEquals(new String(read(theirs, name), StandardCharsets.UTF_8),
+                        new String(read(ours, name), StandardCharsets.UTF_8), name);
+            }
+        }
+    }
+
+    private static void assertLoadsAs(Path archive, String ref, TestImage image) {
+        docker.load(archive);
+        assertImage(ref, image);
+    }
+
+    private static void assertImage(String ref, TestImage image) {
+        JsonNode inspect = docker.inspect(ref);
+        assertEquals(image.configDigest(), inspect.get("Id").asText(), "image id is the config digest");
+        assertTrue(texts(inspect.get("RepoTags")).contains(familiar(ref)), inspect.get("RepoTags").toString());
+        assertEquals(image.diffIds(), texts(inspect.get("RootFS").get("Layers")), "layers are the diff ids");
+    }
+
+    /** docker shows loopback registry names as written; only docker.io names are shortened. */
+    private static String familiar(String ref) {
+        return ref;
+    }
+
+    static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    static Map<String, TarArchiveEntry> entries(Path tar) throws IOException {
+        Map<String, TarArchiveEntry> entries = new LinkedHashMap<>();
+        try (TarArchiveInputStream in = new TarArchiveInputStream(Files.newInputStream(tar))) {
+            for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
+                entries.put(e.getName().replaceAll("/$", ""), e);
+            }
+        }
+        return entries;
+    }
+
+    static byte[] read(Path tar, String name) throws IOException {
+        try (TarArchiveInputStream in = new TarArchiveInputStream(Files.newInputStream(tar))) {
+            for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
+                if (e.getName().equals(name)) {
+                    return in.readAllBytes();
+                }
+            }
+        }
+        throw new AssertionError(name + " not in " + tar);
+    }
+}

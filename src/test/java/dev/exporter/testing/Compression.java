@@ -1,0 +1,4 @@
+package dev.exporter.testing;
+
+/** How a layer tar is compressed. */
+public enum Compression { NONE, GZIP, ZSTD }
