@@ -113,6 +113,9 @@ public final class RegistryClient {
                     baseUrls.put(apiHost, "http://" + apiHost);
                     return attempt(registry, apiHost, loopback, endpoint);
                 }
+                if (isTlsFailure(e)) {
+                    throw tlsFailure(action, uri, e);
+                }
                 throw new Transient(network(action, e), null);
             }
             if (loopback) {
@@ -147,7 +150,7 @@ public final class RegistryClient {
                 continue;
             }
             Duration retryAfter = retryAfter(response);
-            RegistryException failure = failure(registry, endpoint, status, errorBody, authorization != null);
+            RegistryException failure = failure(registry, endpoint, status, errorBody);
             if (status == 429 || status >= 500 || status == 408) {
                 throw new Transient(failure, retryAfter);
             }
@@ -217,8 +220,7 @@ public final class RegistryClient {
         return false;
     }
 
-    private RegistryException failure(String registry, RegistryEndpoint<?> endpoint, int status, byte[] body,
-                                      boolean sentAuth) {
+    private RegistryException failure(String registry, RegistryEndpoint<?> endpoint, int status, byte[] body) {
         String action = endpoint.description();
         String detail = registryErrors(body);
         String code = detail == null ? "" : detail.toUpperCase(Locale.ROOT);
@@ -228,7 +230,7 @@ public final class RegistryClient {
             case 401, 403 -> new RegistryException(status == 401 ? Kind.UNAUTHORIZED : Kind.DENIED, status,
                     action + ": access denied to repository " + endpoint.repository() + " on " + registry
                             + (detail != null ? " (" + detail + ")" : "")
-                            + (sentAuth || authenticator.hasCredentials(registry)
+                            + (authenticator.hasCredentials(registry)
                             ? "; credentials were sent but not accepted - check the username, password and access rights"
                             : "; no credentials were sent - use 'exporter login " + registry + "' or --username with --password-stdin"));
             case 429 -> new RegistryException(Kind.TOO_MANY_REQUESTS, status, action + ": rate limited by the registry (HTTP 429)");
@@ -286,6 +288,27 @@ public final class RegistryClient {
                 return null;
             }
         }
+    }
+
+    /** TLS problems do not heal by retrying; say what to do about them instead. */
+    private static RegistryException tlsFailure(String action, URI uri, IOException e) {
+        String reason = rootMessage(e);
+        String host = uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
+        String hint = reason.contains("Unsupported or unrecognized SSL message") || reason.contains("plaintext")
+                ? host + " does not speak TLS; use --plain-http for a plain-HTTP registry"
+                : "TLS verification of " + host + " failed (" + sanitize(reason)
+                        + "); pass the registry's CA with --ca-cert FILE, or --insecure to skip verification";
+        return new RegistryException(Kind.NETWORK, 0, action + ": " + hint, e);
+    }
+
+    private static String rootMessage(Throwable e) {
+        String message = e.getMessage();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                message = t.getMessage();
+            }
+        }
+        return message == null ? e.getClass().getSimpleName() : message;
     }
 
     private static RegistryException network(String action, IOException e) {

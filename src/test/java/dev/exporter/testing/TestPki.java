@@ -51,7 +51,7 @@ public final class TestPki {
                 "basicConstraints=CA:FALSE",
                 "keyUsage=critical,digitalSignature,keyEncipherment",
                 "extendedKeyUsage=serverAuth",
-                "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1", ""));
+                "subjectAltName=DNS:localhost,DNS:registry.test,IP:127.0.0.1,IP:::1", ""));
         openssl("x509", "-req", "-in", f("server.csr"), "-CA", f("ca.pem"), "-CAkey", f("ca.key"),
                 "-set_serial", "2", "-days", "3650", "-extfile", f("server.ext"), "-out", f("server.pem"));
         openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650",
