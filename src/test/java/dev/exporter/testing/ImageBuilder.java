@@ -45,6 +45,7 @@ public final class ImageBuilder {
     private List<String> entrypoint;
     private String workingDir;
     private final Map<String, String> labels = new LinkedHashMap<>();
+    private java.util.function.Consumer<ObjectNode> configEdit = c -> { };
 
     private ImageBuilder(ImageFormat format) {
         this.format = format;
@@ -108,6 +109,12 @@ public final class ImageBuilder {
         return this;
     }
 
+    /** Edits the config JSON just before it is serialized, for fields the other setters do not cover. */
+    public ImageBuilder configure(java.util.function.Consumer<ObjectNode> edit) {
+        this.configEdit = this.configEdit.andThen(edit);
+        return this;
+    }
+
     public TestImage build() {
         ObjectNode config = JSON.createObjectNode()
                 .put("architecture", platform.architecture())
@@ -132,6 +139,7 @@ public final class ImageBuilder {
         ObjectNode rootfs = config.putObject("rootfs").put("type", "layers");
         strings(rootfs.putArray("diff_ids"), layers.stream().map(Layer::diffId).toList());
         config.putArray("history").addAll(history);
+        configEdit.accept(config);
         byte[] configBytes = writeJson(config);
 
         ObjectNode manifest = JSON.createObjectNode()
