@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 @Command(name = "exporter", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Export container images from any OCI/Docker registry as docker-load-able archives, without a Docker daemon.",
                 "Exit codes: 0 success, 1 failure (network, registry, authentication, digest, disk), 2 usage error."},
-        subcommands = {PullCommand.class})
+        subcommands = {PullCommand.class, TagsCommand.class, ManifestCommand.class, ConfigCommand.class, BlobCommand.class,
+                InspectCommand.class})
 public final class ExporterCommand extends AbstractPullCommand {
 }

@@ -1,0 +1,198 @@
+package dev.exporter.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.exporter.image.Descriptor;
+import dev.exporter.image.ImageConfig;
+import dev.exporter.image.ImageIndex;
+import dev.exporter.image.ImageManifest;
+import dev.exporter.image.Json;
+import dev.exporter.image.ManifestDocument;
+import dev.exporter.reference.ImageReference;
+import dev.exporter.reference.Platform;
+import dev.exporter.registry.ImageResolver;
+import dev.exporter.registry.RegistryException;
+import dev.exporter.registry.RegistryException.Kind;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code exporter inspect IMAGE}: what a tag is - digest, media type, the platforms of an index, and for one
+ * platform its config, created time, entrypoint/cmd and layers with sizes. The text and the {@code --json} form
+ * are rendered from the same tree, so they always agree.
+ */
+@Command(name = "inspect", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"Summarize an image: digest, media type, platforms of an index, and for the selected platform",
+                "the config digest, created time, os/arch, entrypoint/cmd and every layer with its size."},
+        footer = {"", "JSON fields (--json): reference, digest, mediaType, platforms[] (index only: platform, digest,",
+                "mediaType, size), image (null when the index has no image for the host platform and --platform was",
+                "not given): platform, digest, mediaType, config{digest, mediaType, size}, created, os, architecture,",
+                "variant, entrypoint, cmd, layers[]{digest, mediaType, size}, layerCount, totalLayerSize.",
+                "Absent values are null; sizes are bytes as stored in the registry (compressed)."})
+public final class InspectCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "IMAGE", description = "Image, e.g. alpine:3.19, host:5000/a/b:tag, name@sha256:...")
+    String image;
+
+    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]",
+            description = "Platform to describe from a multi-platform index (default: the host's, if the index has it).")
+    String platform;
+
+    @Option(names = "--json", description = "Print the summary as JSON (field names above) for scripts.")
+    boolean json;
+
+    @Mixin
+    RegistryOptions registry;
+
+    @Override
+    public Integer call() throws JsonProcessingException {
+        ImageReference reference = CommandArguments.reference(spec, image);
+        Platform asked = CommandArguments.platform(spec, platform);
+        ImageResolver resolver = new ImageResolver(registry.client());
+        ObjectNode summary = summarize(resolver, reference, asked);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(summary));
+        } else {
+            printText(out, summary, asked == null ? Platform.host() : asked);
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    private static ObjectNode summarize(ImageResolver resolver, ImageReference reference, Platform asked) {
+        ManifestDocument top = resolver.manifest(reference);
+        ObjectNode summary = Json.MAPPER.createObjectNode();
+        summary.put("reference", reference.toString());
+        summary.put("digest", top.digest().toString());
+        summary.put("mediaType", top.mediaType());
+        if (top instanceof ImageManifest manifest) {
+            summary.putNull("platforms");
+            summary.set("image", image(manifest, resolver.config(reference, manifest), null));
+            return summary;
+        }
+        ImageIndex index = (ImageIndex) top;
+        ArrayNode platforms = summary.putArray("platforms");
+        for (Descriptor entry : index.platformManifests()) {
+            platforms.addObject()
+                    .put("platform", entry.platform().toString())
+                    .put("digest", entry.digest().toString())
+                    .put("mediaType", entry.mediaType())
+                    .put("size", entry.size());
+        }
+        Platform wanted = asked == null ? Platform.host() : asked;
+        Optional<Descriptor> chosen = index.select(wanted);
+        if (chosen.isEmpty()) {
+            if (asked != null) {
+                throw new RegistryException(Kind.NOT_FOUND, 0, "pull manifest " + reference + ": no image for platform "
+                        + asked + " (available: " + (platforms.isEmpty() ? "none" : index.describePlatforms()) + ")");
+            }
+            summary.putNull("image");
+            return summary;
+        }
+        ImageManifest manifest = resolver.platformManifest(reference, chosen.get());
+        summary.set("image", image(manifest, resolver.config(reference, manifest), chosen.get().platform()));
+        return summary;
+    }
+
+    /** @param indexPlatform the platform the index claims for this manifest, or null */
+    private static ObjectNode image(ImageManifest manifest, ImageConfig config, Platform indexPlatform) {
+        Platform platform = config.platform() != null ? config.platform() : indexPlatform;
+        ObjectNode image = Json.MAPPER.createObjectNode();
+        image.put("platform", platform == null ? null : platform.toString());
+        image.put("digest", manifest.digest().toString());
+        image.put("mediaType", manifest.mediaType());
+        image.set("config", descriptor(manifest.config()));
+        image.put("created", config.created());
+        image.put("os", Json.text(config.json(), "os"));
+        image.put("architecture", Json.text(config.json(), "architecture"));
+        image.put("variant", Json.text(config.json(), "variant"));
+        JsonNode runConfig = config.json().path("config");
+        image.set("entrypoint", stringsOrNull(runConfig.get("Entrypoint")));
+        image.set("cmd", stringsOrNull(runConfig.get("Cmd")));
+        ArrayNode layers = image.putArray("layers");
+        manifest.layers().forEach(layer -> layers.add(descriptor(layer)));
+        image.put("layerCount", manifest.layers().size());
+        image.put("totalLayerSize", manifest.layers().stream().mapToLong(Descriptor::size).sum());
+        return image;
+    }
+
+    private static ObjectNode descriptor(Descriptor descriptor) {
+        return Json.MAPPER.createObjectNode()
+                .put("digest", descriptor.digest().toString())
+                .put("mediaType", descriptor.mediaType())
+                .put("size", descriptor.size());
+    }
+
+    /** An array of strings as given, or JSON null when the config has none (or something else). */
+    private static JsonNode stringsOrNull(JsonNode value) {
+        if (value == null || !value.isArray()) {
+            return Json.MAPPER.nullNode();
+        }
+        ArrayNode strings = Json.MAPPER.createArrayNode();
+        value.forEach(v -> strings.add(v.asText()));
+        return strings;
+    }
+
+    private static void printText(PrintWriter out, ObjectNode summary, Platform wanted) {
+        row(out, "Reference", summary.get("reference").asText());
+        row(out, "Digest", summary.get("digest").asText());
+        row(out, "Media type", summary.get("mediaType").asText());
+        JsonNode platforms = summary.get("platforms");
+        if (platforms.isArray()) {
+            out.println(platforms.isEmpty() ? "Platforms:     none" : "Platforms:");
+            for (JsonNode p : platforms) {
+                out.printf("  %-16s %s  %s%n", p.get("platform").asText(), p.get("digest").asText(),
+                        Progress.size(p.get("size").asLong()));
+            }
+        }
+        JsonNode image = summary.get("image");
+        if (image.isNull()) {
+            out.println();
+            out.println("No image for the host platform " + wanted + "; choose one of the above with --platform.");
+            return;
+        }
+        out.println();
+        row(out, "Platform", text(image.get("platform")));
+        if (platforms.isArray()) {
+            row(out, "Manifest", image.get("digest").asText());
+            row(out, "Manifest type", image.get("mediaType").asText());
+        }
+        row(out, "Config", image.get("config").get("digest").asText());
+        row(out, "Created", text(image.get("created")));
+        row(out, "Entrypoint", text(image.get("entrypoint")));
+        row(out, "Cmd", text(image.get("cmd")));
+        out.printf("Layers (%d):%n", image.get("layerCount").asInt());
+        for (JsonNode layer : image.get("layers")) {
+            out.printf("  %s  %-10s  %s%n", layer.get("digest").asText(),
+                    Progress.size(layer.get("size").asLong()), layer.get("mediaType").asText());
+        }
+        long total = image.get("totalLayerSize").asLong();
+        row(out, "Total", Progress.size(total) + " (" + total + " bytes)");
+    }
+
+    private static void row(PrintWriter out, String label, String value) {
+        out.printf("%-14s %s%n", label + ":", value);
+    }
+
+    /** Text as is, arrays as JSON (so {@code ["sh", "-c", "a b"]} stays unambiguous), null as "-". */
+    private static String text(JsonNode value) {
+        if (value == null || value.isNull()) {
+            return "-";
+        }
+        return value.isTextual() ? value.asText() : value.toString();
+    }
+}

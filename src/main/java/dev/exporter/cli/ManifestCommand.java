@@ -1,0 +1,89 @@
+package dev.exporter.cli;
+
+import dev.exporter.image.Descriptor;
+import dev.exporter.image.ImageIndex;
+import dev.exporter.image.ManifestDocument;
+import dev.exporter.reference.Digest;
+import dev.exporter.reference.ImageReference;
+import dev.exporter.reference.Platform;
+import dev.exporter.registry.ImageResolver;
+import dev.exporter.registry.RawManifest;
+import dev.exporter.registry.RawManifestPuller;
+import dev.exporter.registry.RegistryClient;
+import dev.exporter.registry.RegistryException;
+import dev.exporter.registry.RegistryException.Kind;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+/** {@code exporter manifest IMAGE}: the manifest or index bytes exactly as served, or just their digest. */
+@Command(name = "manifest", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"Print the manifest or index of an image exactly as the registry serves it (no newline added),",
+                "so its sha256 is the image digest."})
+public final class ManifestCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "IMAGE", description = "Image, e.g. alpine:3.19, host:5000/a/b:tag, name@sha256:...")
+    String image;
+
+    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]",
+            description = "When IMAGE is a multi-platform index, print this platform's manifest instead of the index.")
+    String platform;
+
+    @Option(names = "--digest", description = "Print only the digest, followed by a newline.")
+    boolean digestOnly;
+
+    @Mixin
+    RegistryOptions registry;
+
+    @Override
+    public Integer call() throws IOException {
+        ImageReference reference = CommandArguments.reference(spec, image);
+        Platform wanted = CommandArguments.platform(spec, platform);
+        RegistryClient client = registry.client();
+        byte[] raw;
+        Digest digest;
+        if (wanted == null) {
+            RawManifest manifest = client.call(reference.registry(), reference.apiHost(), reference.isLoopbackRegistry(),
+                    new RawManifestPuller(reference));
+            raw = manifest.raw();
+            digest = manifest.digest();
+        } else {
+            ManifestDocument document = platformManifest(new ImageResolver(client), reference, wanted);
+            raw = document.raw();
+            digest = document.digest();
+        }
+        if (digestOnly) {
+            PrintWriter out = spec.commandLine().getOut();
+            out.println(digest);
+            out.flush();
+        } else {
+            OutputStream out = CommandArguments.rawStdout();
+            out.write(raw);
+            out.flush();
+        }
+        return ExitCodes.OK;
+    }
+
+    /** The index's entry for {@code wanted}; a single-platform manifest is itself whatever its platform. */
+    private static ManifestDocument platformManifest(ImageResolver resolver, ImageReference reference, Platform wanted) {
+        ManifestDocument top = resolver.manifest(reference);
+        if (!(top instanceof ImageIndex index)) {
+            return top;
+        }
+        Descriptor chosen = index.select(wanted).orElseThrow(() -> new RegistryException(Kind.NOT_FOUND, 0,
+                "pull manifest " + reference + ": no image for platform " + wanted + " (available: "
+                        + (index.platformManifests().isEmpty() ? "none" : index.describePlatforms()) + ")"));
+        return resolver.platformManifest(reference, chosen);
+    }
+}

@@ -1,0 +1,104 @@
+package dev.exporter.registry;
+
+import dev.exporter.reference.ImageReference;
+import dev.exporter.registry.RegistryException.Kind;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Lists every tag of a repository, following the registry's {@code Link: <...>; rel="next"} pagination to the end.
+ * A link may be relative (resolved against the page it came with) or absolute, but must stay on the registry and
+ * under {@code /v2/}; a link back to a page already fetched, or more than {@link #MAX_PAGES} pages, is an error
+ * rather than an endless loop.
+ */
+public final class TagLister {
+
+    /** With the registries' usual 100 to 1000 tags a page, far beyond any real repository. */
+    static final int MAX_PAGES = 10_000;
+
+    private final RegistryClient client;
+
+    public TagLister(RegistryClient client) {
+        this.client = client;
+    }
+
+    /**
+     * Every tag in the order the registry lists them.
+     *
+     * @param pageSize the {@code n} to ask for, or null to let the registry choose
+     */
+    public List<String> list(ImageReference repository, Integer pageSize) {
+        if (pageSize != null && pageSize < 1) {
+            throw new IllegalArgumentException("page size must be at least 1, got " + pageSize);
+        }
+        List<String> tags = new ArrayList<>();
+        Set<String> fetched = new HashSet<>();
+        String path = TagsPage.firstPath(repository, pageSize);
+        while (true) {
+            if (!fetched.add(path)) {
+                throw new RegistryException(Kind.PROTOCOL, 0, TagsPage.describe(repository)
+                        + ": the registry's next-page link points back to a page already fetched (" + path + ")");
+            }
+            if (fetched.size() > MAX_PAGES) {
+                throw new RegistryException(Kind.PROTOCOL, 0, TagsPage.describe(repository)
+                        + ": gave up after " + MAX_PAGES + " pages of tags");
+            }
+            TagsPage.Page page = client.call(repository.registry(), repository.apiHost(),
+                    repository.isLoopbackRegistry(), new TagsPage(repository, path));
+            tags.addAll(page.tags());
+            if (page.next() == null) {
+                return tags;
+            }
+            path = nextPath(repository, path, page.next());
+        }
+    }
+
+    /**
+     * The path and query of the page {@code link} points at, resolved against {@code current} as RFC 8288 says.
+     * The scheme of an absolute link is ignored: the client keeps using the one it settled on for the registry.
+     */
+    static String nextPath(ImageReference repository, String current, String link) {
+        URI next;
+        try {
+            URI base = URI.create("http://" + repository.apiHost() + current);
+            // java.net.URI follows RFC 2396 here, which would drop the last path segment for "?query"
+            next = link.trim().startsWith("?") ? URI.create("http://" + repository.apiHost() + base.getRawPath() + link.trim())
+                    : base.resolve(link.trim());
+        } catch (IllegalArgumentException e) {
+            throw badLink(repository, link, "not a valid URI");
+        }
+        if (next.getRawAuthority() == null || !sameHost(next, repository.apiHost())) {
+            throw badLink(repository, link, "it leads away from " + repository.apiHost());
+        }
+        String path = next.getRawPath();
+        if (path == null || !path.startsWith("/v2/")) {
+            throw badLink(repository, link, "it is not a registry API path");
+        }
+        return next.getRawQuery() == null ? path : path + "?" + next.getRawQuery();
+    }
+
+    /** Whether the link's host and port are the registry's, taking a scheme's default port as no port. */
+    private static boolean sameHost(URI link, String apiHost) {
+        String host = link.getHost() == null ? link.getRawAuthority() : link.getHost();
+        String authority = host + (link.getPort() == -1 ? "" : ":" + link.getPort());
+        String lower = apiHost.toLowerCase(Locale.ROOT);
+        if (authority.toLowerCase(Locale.ROOT).equals(lower)) {
+            return true;
+        }
+        boolean defaultPort = link.getPort() == -1
+                || ("https".equalsIgnoreCase(link.getScheme()) && link.getPort() == 443)
+                || ("http".equalsIgnoreCase(link.getScheme()) && link.getPort() == 80);
+        return defaultPort && host.toLowerCase(Locale.ROOT).equals(lower);
+    }
+
+    private static RegistryException badLink(ImageReference repository, String link, String why) {
+        String shown = link.length() > 200 ? link.substring(0, 200) + "..." : link;
+        return new RegistryException(Kind.PROTOCOL, 0, TagsPage.describe(repository)
+                + ": cannot follow the next-page link '" + shown.replaceAll("\\p{Cntrl}", " ") + "': " + why);
+    }
+}
