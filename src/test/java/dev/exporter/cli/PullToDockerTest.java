@@ -210,13 +210,15 @@ class PullToDockerTest {
         Map<String, TarArchiveEntry> ourEntries = entries(ours);
         Map<String, TarArchiveEntry> theirEntries = entries(theirs);
         assertEquals(theirEntries.keySet(), ourEntries.keySet());
+        // docker 20.10 leaves the folder of a repeated (symlinked) layer at the time of saving; ours is reproducible
+        List<String> linkedFolders = theirEntries.values().stream().filter(TarArchiveEntry::isSymbolicLink)
+                .map(e -> e.getName().split("/")[0]).toList();
         for (String entry : theirEntries.keySet()) {
             TarArchiveEntry o = ourEntries.get(entry);
             TarArchiveEntry t = theirEntries.get(entry);
             assertEquals(t.isSymbolicLink(), o.isSymbolicLink(), entry);
             assertEquals(t.getLinkName(), o.getLinkName(), entry);
-            if (!t.isSymbolicLink() && !t.isDirectory()) {
-                // docker's Chtimes follows symlinks, leaving links (and for repeated layers their folder) at "now"
+            if (!linkedFolders.contains(entry.split("/")[0])) {
                 assertEquals(t.getModTime().getTime() / 1000, o.getModTime().getTime() / 1000, entry);
             }
             if (!entry.endsWith("layer.tar") && !t.isDirectory()) {
