@@ -3,6 +3,9 @@ package dev.exporter.cli;
 import dev.exporter.registry.RegistryClient;
 import dev.exporter.registry.RetryPolicy;
 import dev.exporter.registry.TransportOptions;
+import dev.exporter.registry.auth.AuthFileCredentials;
+import dev.exporter.registry.auth.AuthFiles;
+import dev.exporter.registry.auth.CredentialHelper;
 import dev.exporter.registry.auth.CredentialProvider;
 import dev.exporter.registry.auth.Credentials;
 import picocli.CommandLine.Option;
@@ -19,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 
 /** Options every command that talks to a registry shares: credentials, TLS, retries, diagnostics. */
 public final class RegistryOptions {
@@ -32,6 +36,11 @@ public final class RegistryOptions {
 
     @Option(names = "--password-stdin", description = "Read the password (or token) from the first line of standard input.")
     boolean passwordStdin;
+
+    @Option(names = "--authfile", paramLabel = "FILE",
+            description = "Read (and for login/logout, write) credentials in this docker config.json / podman auth.json instead of "
+                    + "REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json (~/.docker/config.json) and $XDG_RUNTIME_DIR/containers/auth.json.")
+    Path authFile;
 
     @Option(names = "--ca-cert", paramLabel = "FILE", description = "Also trust the CA certificate(s) in this PEM file.")
     Path caCert;
@@ -59,6 +68,11 @@ public final class RegistryOptions {
     static InputStream stdin = System.in;
 
     RegistryClient client() {
+        return client(credentials());
+    }
+
+    /** A client that authenticates with {@code credentials} (login checks the given ones and nothing else). */
+    RegistryClient client(CredentialProvider credentials) {
         if (retries < 0) {
             throw new ParameterException(spec.commandLine(), "--retries must be 0 or more, got " + retries);
         }
@@ -72,14 +86,30 @@ public final class RegistryOptions {
         TransportOptions transport = new TransportOptions(caCert, insecure, plainHttp, Duration.ofSeconds(Math.min(30, timeoutSeconds)), timeout);
         RetryPolicy retryPolicy = new RetryPolicy(retries, RetryPolicy.defaults().initialDelay(), RetryPolicy.defaults().maxDelay());
         try {
-            return new RegistryClient(transport, retryPolicy, credentials());
+            return new RegistryClient(transport, retryPolicy, credentials);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
     }
 
-    /** Flags first, then the environment, then anonymous. */
+    /** Flags first, then the environment, then auth files and their credential helpers, then anonymous. */
     CredentialProvider credentials() {
+        CredentialProvider files = new AuthFileCredentials(authFiles().lookup(), RegistryOptions::helper);
+        return givenCredentials().map(CredentialProvider::fixed).orElse(files);
+    }
+
+    /** {@code docker-credential-<name>}, looked up on the PATH. */
+    static CredentialHelper helper(String name) {
+        return new CredentialHelper(name, environment.get("PATH"), CredentialHelper.DEFAULT_TIMEOUT);
+    }
+
+    /** The auth files this command reads, and the one login and logout change. */
+    AuthFiles authFiles() {
+        return AuthFiles.locate(authFile, environment);
+    }
+
+    /** Credentials from {@code -u} with {@code --password-stdin} or EXPORTER_PASSWORD, else from EXPORTER_USERNAME/_PASSWORD. */
+    Optional<Credentials> givenCredentials() {
         String user = username != null ? username : environment.get("EXPORTER_USERNAME");
         String password;
         if (passwordStdin) {
@@ -91,13 +121,15 @@ public final class RegistryOptions {
             password = environment.get("EXPORTER_PASSWORD");
         }
         if (user == null) {
-            return CredentialProvider.anonymous();
+            return Optional.empty();
         }
         if (password == null) {
             throw new ParameterException(spec.commandLine(),
                     "--username needs a password: use --password-stdin or set EXPORTER_PASSWORD");
         }
-        return CredentialProvider.fixed(Credentials.basic(user, password));
+        String source = (username != null ? "--username" : "EXPORTER_USERNAME") + "/"
+                + (passwordStdin ? "--password-stdin" : "EXPORTER_PASSWORD");
+        return Optional.of(Credentials.password(user, password, source));
     }
 
     private String readPasswordFromStdin() {

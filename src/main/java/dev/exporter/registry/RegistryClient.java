@@ -95,7 +95,7 @@ public final class RegistryClient {
 
     private <T> T attempt(String registry, String apiHost, boolean loopback, RegistryEndpoint<T> endpoint)
             throws Transient {
-        String scope = "repository:" + endpoint.repository() + ":" + endpoint.actions();
+        String scope = endpoint.scope();
         String action = endpoint.description();
         int authRounds = 0;
         String base = baseUrl(apiHost, loopback);
@@ -230,9 +230,10 @@ public final class RegistryClient {
             case 401, 403 -> new RegistryException(status == 401 ? Kind.UNAUTHORIZED : Kind.DENIED, status,
                     action + ": access denied to repository " + endpoint.repository() + " on " + registry
                             + (detail != null ? " (" + detail + ")" : "")
-                            + (authenticator.hasCredentials(registry)
-                            ? "; credentials were sent but not accepted - check the username, password and access rights"
-                            : "; no credentials were sent - use 'exporter login " + registry + "' or --username with --password-stdin"));
+                            + authenticator.describeCredentials(registry)
+                            .map(creds -> "; credentials were sent but not accepted (" + creds + ") - check the username, password"
+                                    + " and access rights, or log in again with 'exporter login " + registry + "'")
+                            .orElse("; no credentials were sent - use 'exporter login " + registry + "' or --username with --password-stdin"));
             case 429 -> new RegistryException(Kind.TOO_MANY_REQUESTS, status, action + ": rate limited by the registry (HTTP 429)");
             default -> new RegistryException(status >= 500 ? Kind.SERVER_ERROR : Kind.PROTOCOL, status,
                     action + ": registry answered HTTP " + status + (detail != null ? " (" + detail + ")" : ""));

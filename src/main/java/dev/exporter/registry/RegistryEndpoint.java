@@ -38,6 +38,11 @@ public interface RegistryEndpoint<T> {
         return "pull";
     }
 
+    /** The token scope this call needs, {@code repository:<name>:<actions>}; empty when authentication alone suffices. */
+    default String scope() {
+        return "repository:" + repository() + ":" + actions();
+    }
+
     /** What is being done to what, for error messages: {@code pull manifest docker.io/library/alpine:3.14}. */
     String description();
 

@@ -22,8 +22,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@code WWW-Authenticate} challenge flow of the distribution spec: learns each registry's challenge from its
- * first 401, then answers with Basic credentials or a bearer token fetched from the challenge's realm. Tokens are
- * cached per registry and scope, renewed before they expire and whenever the registry answers 401 again.
+ * first 401, then answers with Basic credentials or a bearer token fetched from the challenge's realm (with a
+ * password, or an identity token as OAuth2 refresh token). A registry token is itself the bearer token and is sent
+ * as is. Tokens are cached per registry and scope, renewed before they expire and whenever the registry answers
+ * 401 again.
  */
 public final class RegistryAuthenticator {
 
@@ -49,9 +51,12 @@ public final class RegistryAuthenticator {
         this.clock = clock;
     }
 
-    /** Whether credentials are configured for this registry (used to word access-denied messages). */
-    public boolean hasCredentials(String registry) {
-        return credentials.credentialsFor(registry).isPresent();
+    /**
+     * The credentials for this registry in words, without the secret ({@code user 'bob' from /x/config.json}),
+     * or empty when requests go out anonymously; for access-denied messages.
+     */
+    public Optional<String> describeCredentials(String registry) {
+        return credentials.credentialsFor(registry).map(Credentials::describe);
     }
 
     /**
@@ -64,7 +69,11 @@ public final class RegistryAuthenticator {
             return Optional.empty();
         }
         if (challenge.isBasic()) {
-            return credentials.credentialsFor(registry).map(Credentials::basicHeader);
+            return basicCredentials(registry).map(Credentials::basicHeader);
+        }
+        Optional<Credentials> creds = credentials.credentialsFor(registry);
+        if (creds.isPresent() && creds.get().type() == Credentials.Type.REGISTRY_TOKEN) {
+            return Optional.of("Bearer " + creds.get().secret());
         }
         // compute() makes concurrent downloads of one repository share a single token request.
         Token token = tokens.compute(registry + " " + scope, (key, cached) ->
@@ -86,7 +95,12 @@ public final class RegistryAuthenticator {
         }
         challenges.put(registry, usable.get());
         tokens.remove(registry + " " + scope);
-        return usable.get().isBearer() || hasCredentials(registry);
+        return usable.get().isBearer() || basicCredentials(registry).isPresent();
+    }
+
+    /** Only passwords answer a Basic challenge: tokens are meant for bearer flows. */
+    private Optional<Credentials> basicCredentials(String registry) {
+        return credentials.credentialsFor(registry).filter(c -> c.type() == Credentials.Type.PASSWORD);
     }
 
     private Token fetchToken(String registry, Challenge challenge, String scope) {
@@ -99,21 +113,23 @@ public final class RegistryAuthenticator {
         String service = challenge.param("service");
         HttpRequest request;
         try {
-            if (creds.isPresent() && creds.get().identityToken()) {
+            if (creds.isPresent() && creds.get().type() == Credentials.Type.IDENTITY_TOKEN) {
                 // docker's identitytoken is an OAuth2 refresh token, exchanged with a POST (distribution's oauth spec).
                 String form = "grant_type=refresh_token&client_id=exporter"
                         + "&refresh_token=" + enc(creds.get().secret())
                         + (service != null ? "&service=" + enc(service) : "")
-                        + "&scope=" + enc(scope);
+                        + (scope.isEmpty() ? "" : "&scope=" + enc(scope));
                 request = HttpRequest.newBuilder(URI.create(realm)).timeout(timeout)
                         .header("Content-Type", "application/x-www-form-urlencoded")
                         .POST(HttpRequest.BodyPublishers.ofString(form)).build();
             } else {
                 StringBuilder url = new StringBuilder(realm).append(realm.contains("?") ? '&' : '?');
                 if (service != null) {
-                    url.append("service=").append(enc(service)).append('&');
+                    url.append("service=").append(enc(service));
                 }
-                url.append("scope=").append(enc(scope));
+                if (!scope.isEmpty()) {
+                    url.append(service != null ? "&" : "").append("scope=").append(enc(scope));
+                }
                 HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url.toString())).timeout(timeout).GET();
                 creds.ifPresent(c -> builder.header("Authorization", c.basicHeader()));
                 request = builder.build();
@@ -133,9 +149,7 @@ public final class RegistryAuthenticator {
         }
         int status = response.statusCode();
         if (status == 401 || status == 403) {
-            String who = creds.map(c -> "credentials for user '" + c.username() + "' were rejected")
-                    .orElse("anonymous access was refused");
-            throw new RegistryException(Kind.UNAUTHORIZED, status, action + ": " + who + " by the token service");
+            throw new RegistryException(Kind.UNAUTHORIZED, status, action + ": " + rejection(registry, creds));
         }
         if (status == 429 || status >= 500) {
             throw new RegistryException(status == 429 ? Kind.TOO_MANY_REQUESTS : Kind.SERVER_ERROR, status,
@@ -160,6 +174,19 @@ public final class RegistryAuthenticator {
         long seconds = body.path("expires_in").asLong(0);
         Duration lifetime = seconds > 0 ? Duration.ofSeconds(seconds) : DEFAULT_TOKEN_LIFETIME;
         return new Token(value, clock.instant().plus(lifetime));
+    }
+
+    /** Why the token service said no, and how to fix it. */
+    private static String rejection(String registry, Optional<Credentials> creds) {
+        if (creds.isEmpty()) {
+            return "anonymous access was refused by the token service - log in with 'exporter login " + registry
+                    + "' or pass --username with --password-stdin";
+        }
+        Credentials c = creds.get();
+        String what = c.type() == Credentials.Type.IDENTITY_TOKEN
+                ? "the identity token from " + c.source() + " was rejected by the token service (it may have expired or been revoked)"
+                : "credentials for user '" + c.username() + "' from " + c.source() + " were rejected by the token service";
+        return what + " - check them, or log in again with 'exporter login " + registry + "'";
     }
 
     private static String enc(String s) {
