@@ -4,6 +4,7 @@ import dev.exporter.archive.AtomicOutputFile;
 import dev.exporter.export.ExportOptions;
 import dev.exporter.export.ExportResult;
 import dev.exporter.export.Exporter;
+import dev.exporter.export.OciImage;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.reference.Platform;
 import dev.exporter.registry.ResolvedImage;
@@ -38,12 +39,22 @@ abstract class AbstractPullCommand implements Callable<Integer> {
     List<String> images = new ArrayList<>();
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE",
-            description = "Archive to write; '-' writes to standard output. Default: <repo>_<tag>.tar in the current folder.")
+            description = "Archive to write ('-': standard output), or the folder for --format oci-dir."
+                    + " Default: <repo>_<tag>.tar (oci-dir: <repo>_<tag>) in the current folder.")
     String output;
 
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "docker", converter = FormatConverter.class,
+            description = "docker (classic docker save archive, default), oci (OCI image layout tar that docker load"
+                    + " also reads), oci-dir (the same layout as a folder; exports add to it).")
+    OutputFormat format;
+
     @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]",
-            description = "Platform to pick from multi-platform images (default: the host's, ${DEFAULT-VALUE}).")
-    String platform = Platform.host().toString();
+            description = "Platform to pick from multi-platform images (default: the host's, " + "linux/${os.arch}"
+                    + "). With --format oci/oci-dir it may be given several times to keep a subset.")
+    List<String> platforms = new ArrayList<>();
+
+    @Option(names = "--all-platforms", description = "Keep a multi-platform tag's whole index and every platform (oci and oci-dir only).")
+    boolean allPlatforms;
 
     @Option(names = {"-j", "--jobs"}, paramLabel = "N", defaultValue = "4",
             description = "Concurrent blob downloads (default: ${DEFAULT-VALUE}).")
@@ -55,63 +66,125 @@ abstract class AbstractPullCommand implements Callable<Integer> {
     @Mixin
     RegistryOptions registry;
 
-    @Override
-    public Integer call() throws Exception {
-        if (images.isEmpty()) {
-            throw new ParameterException(spec.commandLine(), "missing IMAGE: name at least one image to export");
-        }
-        List<ImageReference> references = new ArrayList<>();
-        for (String image : images) {
+    static final class FormatConverter implements picocli.CommandLine.ITypeConverter<OutputFormat> {
+        @Override
+        public OutputFormat convert(String value) {
             try {
-                references.add(ImageReference.parse(image));
+                return OutputFormat.parse(value);
             } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), e.getMessage());
+                throw new picocli.CommandLine.TypeConversionException("expected docker, oci or oci-dir but got '" + value + "'");
             }
         }
-        Platform wanted;
-        try {
-            wanted = Platform.parse(platform);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--platform: " + e.getMessage());
-        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<ImageReference> references = references();
+        List<Platform> wanted = platforms();
         if (jobs < 1 || jobs > 64) {
-            throw new ParameterException(spec.commandLine(), "--jobs must be between 1 and 64, got " + jobs);
+            throw usage("--jobs must be between 1 and 64, got " + jobs);
         }
         boolean toStdout = "-".equals(output);
-        Path target = toStdout ? null : Path.of(output != null ? output : defaultFileName(references.get(0)));
+        if (format == OutputFormat.oci_dir && toStdout) {
+            throw usage("--format oci-dir writes a folder; use --format oci to write a tar to standard output");
+        }
+        Path target = toStdout ? null : Path.of(output != null ? output : defaultName(references.get(0), format));
         if (toStdout && System.console() != null) {
-            throw new ParameterException(spec.commandLine(), "refusing to write an archive to a terminal: redirect standard output or use -o FILE");
+            throw usage("refusing to write an archive to a terminal: redirect standard output or use -o FILE");
         }
         PrintWriter err = spec.commandLine().getErr();
         Progress progress = new Progress(err, quiet);
-        Path workParent = toStdout ? Path.of(System.getProperty("java.io.tmpdir"))
-                : target.toAbsolutePath().getParent();
-        Exporter exporter = new Exporter(registry.client(), new ExportOptions(wanted, jobs, workParent, progress));
+        Path workParent = toStdout ? Path.of(System.getProperty("java.io.tmpdir")) : target.toAbsolutePath().getParent();
+        Exporter exporter = new Exporter(registry.client(), new ExportOptions(wanted.get(0), jobs, workParent, progress));
         long start = System.nanoTime();
-        List<ResolvedImage> resolved = exporter.resolve(references);
-        resolved.forEach(progress::resolved);
         ExportResult result;
-        if (toStdout) {
-            OutputStream stdout = new FileOutputStream(FileDescriptor.out);
-            result = exporter.writeDockerArchive(resolved, stdout);
-            stdout.flush();
+        if (format == OutputFormat.docker) {
+            List<ResolvedImage> resolved = exporter.resolve(references);
+            resolved.forEach(progress::resolved);
+            result = write(target, out -> exporter.writeDockerArchive(resolved, out));
         } else {
-            try (AtomicOutputFile file = new AtomicOutputFile(target)) {
-                result = exporter.writeDockerArchive(resolved, file.stream());
-                file.commit();
-            } catch (IOException e) {
-                throw new CommandFailure("write " + target + ": " + Cli.message(e), e);
+            List<OciImage> resolved = exporter.resolveOci(references, wanted, allPlatforms);
+            resolved.forEach(image -> progress.resolved(image.primary()));
+            if (format == OutputFormat.oci) {
+                result = write(target, out -> exporter.writeOciArchive(resolved, out));
+            } else {
+                try {
+                    result = exporter.writeOciDirectory(resolved, target);
+                } catch (IOException e) {
+                    throw new CommandFailure("write OCI layout " + target + ": " + Cli.message(e), e);
+                }
             }
         }
         progress.done(toStdout ? "standard output" : target.toString(), result, System.nanoTime() - start);
         return ExitCodes.OK;
     }
 
+    private interface ArchiveWrite {
+        ExportResult to(OutputStream out) throws IOException;
+    }
+
+    /** Writes to standard output ({@code target == null}) or atomically to a file. */
+    private static ExportResult write(Path target, ArchiveWrite write) throws IOException {
+        if (target == null) {
+            OutputStream stdout = new FileOutputStream(FileDescriptor.out);
+            ExportResult result = write.to(stdout);
+            stdout.flush();
+            return result;
+        }
+        try (AtomicOutputFile file = new AtomicOutputFile(target)) {
+            ExportResult result = write.to(file.stream());
+            file.commit();
+            return result;
+        } catch (IOException e) {
+            throw new CommandFailure("write " + target + ": " + Cli.message(e), e);
+        }
+    }
+
+    private List<ImageReference> references() {
+        if (images.isEmpty()) {
+            throw usage("missing IMAGE: name at least one image to export");
+        }
+        List<ImageReference> references = new ArrayList<>();
+        for (String image : images) {
+            try {
+                references.add(ImageReference.parse(image));
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
+            }
+        }
+        return references;
+    }
+
+    private List<Platform> platforms() {
+        List<Platform> wanted = new ArrayList<>();
+        for (String platform : platforms) {
+            try {
+                wanted.add(Platform.parse(platform));
+            } catch (IllegalArgumentException e) {
+                throw usage("--platform: " + e.getMessage());
+            }
+        }
+        if (format == OutputFormat.docker && allPlatforms) {
+            throw usage("--all-platforms needs --format oci or oci-dir: a docker archive holds one platform per image");
+        }
+        if (format == OutputFormat.docker && wanted.size() > 1) {
+            throw usage("several --platform values need --format oci or oci-dir: a docker archive holds one platform per image");
+        }
+        if (wanted.isEmpty()) {
+            wanted.add(Platform.host());
+        }
+        return wanted;
+    }
+
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
     /** {@code alpine:3.14} becomes {@code alpine_3.14.tar}; a digest-only reference uses the digest's short form. */
-    static String defaultFileName(ImageReference reference) {
+    static String defaultName(ImageReference reference, OutputFormat format) {
         String repository = reference.repository();
         String name = repository.substring(repository.lastIndexOf('/') + 1);
         String version = reference.tag() != null ? reference.tag() : reference.digest().shortHex();
-        return name + "_" + version + ".tar";
+        return name + "_" + version + (format == OutputFormat.oci_dir ? "" : ".tar");
     }
 }

@@ -2,6 +2,16 @@ package dev.exporter.export;
 
 import dev.exporter.archive.DockerArchiveWriter;
 import dev.exporter.archive.DockerImage;
+import dev.exporter.archive.OciLayoutImage;
+import dev.exporter.archive.OciLayoutWriter;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.exporter.image.ImageIndex;
+import dev.exporter.image.ImageManifest;
+import dev.exporter.image.Json;
+import dev.exporter.image.ManifestDocument;
+import dev.exporter.image.MediaTypes;
+import dev.exporter.reference.Platform;
 import dev.exporter.image.Descriptor;
 import dev.exporter.reference.Digest;
 import dev.exporter.reference.ImageReference;
@@ -22,6 +32,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
@@ -50,12 +64,142 @@ public final class Exporter {
         return images;
     }
 
+    /**
+     * Resolves every reference for an OCI layout: with {@code allPlatforms} the whole index, otherwise the
+     * requested platforms (a subset index when there are several, the platform's manifest itself when one).
+     */
+    public List<OciImage> resolveOci(List<ImageReference> references, List<Platform> platforms, boolean allPlatforms) {
+        List<OciImage> images = new ArrayList<>();
+        for (ImageReference reference : references) {
+            ManifestDocument top = resolver.manifest(reference);
+            if (top instanceof ImageManifest manifest) {
+                images.add(new OciImage(reference, manifest, List.of(manifest),
+                        new ResolvedImage(reference, null, manifest, resolver.config(reference, manifest))));
+                continue;
+            }
+            ImageIndex index = (ImageIndex) top;
+            List<Descriptor> chosen = new ArrayList<>();
+            if (allPlatforms) {
+                chosen.addAll(index.manifests());
+            } else {
+                for (Platform platform : platforms) {
+                    Descriptor entry = ImageResolver.choose(reference, index, platform);
+                    if (!chosen.contains(entry)) {
+                        chosen.add(entry);
+                    }
+                }
+            }
+            List<ImageManifest> manifests = new ArrayList<>();
+            for (Descriptor entry : chosen) {
+                manifests.add(resolver.platformManifest(reference, entry));
+            }
+            Descriptor primaryEntry = index.select(platforms.get(0)).filter(chosen::contains)
+                    .orElse(chosen.stream().filter(d -> index.platformManifests().contains(d)).findFirst()
+                            .orElseThrow(() -> new RegistryException(Kind.NOT_FOUND, 0, "pull manifest " + reference
+                                    + ": the index has no platform image")));
+            ImageManifest primary = manifests.get(chosen.indexOf(primaryEntry));
+            ManifestDocument root = allPlatforms ? index : chosen.size() == 1 ? primary : subsetIndex(index, chosen);
+            images.add(new OciImage(reference, root, manifests,
+                    new ResolvedImage(reference, index, primary, resolver.config(reference, primary))));
+        }
+        return images;
+    }
+
+    /** The registry's index with only the chosen entries (verbatim), so the layout holds every blob it names. */
+    private static ImageIndex subsetIndex(ImageIndex index, List<Descriptor> chosen) {
+        ObjectNode original = (ObjectNode) Json.parse(index.raw(), "index " + index.digest());
+        ObjectNode subset = original.deepCopy();
+        ArrayNode entries = subset.putArray("manifests");
+        Set<String> keep = new HashSet<>();
+        chosen.forEach(d -> keep.add(d.digest().toString()));
+        original.path("manifests").forEach(entry -> {
+            if (keep.contains(entry.path("digest").asText())) {
+                entries.add(entry);
+            }
+        });
+        return (ImageIndex) ManifestDocument.parse(Json.write(subset), index.mediaType(), "subset of index " + index.digest());
+    }
+
+    /** Writes an OCI image layout tar (with docker's manifest.json) of {@code images} to {@code out}. */
+    public ExportResult writeOciArchive(List<OciImage> images, OutputStream out) throws IOException {
+        Path work = TempPaths.createDirectory(options.workParent(), ".exporter-");
+        try {
+            BlobStore store = new BlobStore(work.resolve("blobs"));
+            Map<Digest, Path> blobs = fetchOci(images, store);
+            OciLayoutWriter.writeTar(layoutImages(images), blobs, out);
+            return result(images);
+        } finally {
+            TempPaths.delete(work);
+        }
+    }
+
+    /**
+     * Adds {@code images} to the OCI layout folder {@code dir} (created if needed). Blobs already there are verified
+     * and not downloaded again; {@code index.json} and {@code manifest.json} are replaced atomically at the end.
+     */
+    public ExportResult writeOciDirectory(List<OciImage> images, Path dir) throws IOException {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IOException("write OCI layout " + dir + ": exists and is not a folder");
+        }
+        Files.createDirectories(dir);
+        fetchOci(images, new BlobStore(dir.resolve("blobs")));
+        OciLayoutWriter.updateDirectory(dir, layoutImages(images));
+        return result(images);
+    }
+
+    /** Downloads every blob of {@code images} into {@code store} and adds their manifests; returns all blob files. */
+    private Map<Digest, Path> fetchOci(List<OciImage> images, BlobStore store) throws IOException {
+        Map<Digest, CompletableFuture<Path>> downloads = new LinkedHashMap<>();
+        try (BlobFetcher fetcher = new BlobFetcher(client, store, options.jobs(), options.progress())) {
+            for (OciImage image : images) {
+                for (Descriptor blob : image.blobs()) {
+                    downloads.computeIfAbsent(blob.digest(), d -> fetcher.fetch(image.reference(), blob));
+                }
+            }
+            awaitAll(new ArrayList<>(downloads.values()));
+        }
+        Map<Digest, Path> blobs = new TreeMap<>(java.util.Comparator.comparing(Digest::toString));
+        downloads.forEach((digest, future) -> blobs.put(digest, future.join()));
+        for (OciImage image : images) {
+            blobs.put(image.root().digest(), store.put(image.root().digest(), image.root().raw()));
+            for (ImageManifest manifest : image.manifests()) {
+                blobs.put(manifest.digest(), store.put(manifest.digest(), manifest.raw()));
+            }
+        }
+        return blobs;
+    }
+
+    private static List<OciLayoutImage> layoutImages(List<OciImage> images) {
+        List<OciLayoutImage> out = new ArrayList<>();
+        for (OciImage image : images) {
+            ManifestDocument root = image.root();
+            ImageManifest primary = image.primary().manifest();
+            out.add(new OciLayoutImage(Descriptor.of(root.mediaType(), root.digest(), root.raw().length),
+                    image.reference().toString(), image.reference().tag(), primary.config().digest(),
+                    primary.layers().stream().map(Descriptor::digest).toList(), repoTags(image.reference())));
+        }
+        return out;
+    }
+
+    private static ExportResult result(List<OciImage> images) {
+        long bytes = images.stream().flatMap(i -> i.blobs().stream()).distinct().mapToLong(Descriptor::size).sum();
+        return new ExportResult(images.stream().map(OciImage::primary).toList(), bytes);
+    }
+
     /** An unpacked layer: the uncompressed tar and the digest it actually has. */
     private record Unpacked(Path tar, Digest diffId) {
     }
 
     /** Writes the {@code docker save} format of {@code images} to {@code out}. */
     public ExportResult writeDockerArchive(List<ResolvedImage> images, OutputStream out) throws IOException {
+        for (ResolvedImage image : images) {
+            for (Descriptor layer : image.manifest().layers()) {
+                if (!MediaTypes.isLayer(layer.mediaType())) {
+                    throw new RegistryException(Kind.INVALID_CONTENT, 0, "pull manifest " + image.reference()
+                            + ": unsupported layer media type '" + layer.mediaType() + "'");
+                }
+            }
+        }
         Path work = TempPaths.createDirectory(options.workParent(), ".exporter-");
         try (BlobFetcher fetcher = new BlobFetcher(client, new BlobStore(work.resolve("blobs")), options.jobs(),
                 options.progress())) {

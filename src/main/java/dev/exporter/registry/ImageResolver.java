@@ -36,11 +36,15 @@ public final class ImageResolver {
             return new ResolvedImage(reference, null, manifest, config(reference, manifest));
         }
         ImageIndex index = (ImageIndex) top;
-        Descriptor chosen = index.select(platform).orElseThrow(() -> new RegistryException(Kind.NOT_FOUND, 0,
+        ImageManifest manifest = platformManifest(reference, choose(reference, index, platform));
+        return new ResolvedImage(reference, index, manifest, config(reference, manifest));
+    }
+
+    /** The index entry for {@code platform}; its absence is an error that lists the platforms the index has. */
+    public static Descriptor choose(ImageReference reference, ImageIndex index, Platform platform) {
+        return index.select(platform).orElseThrow(() -> new RegistryException(Kind.NOT_FOUND, 0,
                 "pull manifest " + reference + ": no image for platform " + platform + " (available: "
                         + (index.platformManifests().isEmpty() ? "none" : index.describePlatforms()) + ")"));
-        ImageManifest manifest = platformManifest(reference, chosen);
-        return new ResolvedImage(reference, index, manifest, config(reference, manifest));
     }
 
     /** Fetches the manifest an index entry points at and checks it is what the entry describes. */

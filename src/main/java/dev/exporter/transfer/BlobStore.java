@@ -4,10 +4,12 @@ import dev.exporter.image.Descriptor;
 import dev.exporter.reference.Digest;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
 
 /**
  * A content-addressed folder of blobs, {@code <root>/<algorithm>/<hex>}. Blobs appear there only complete and
@@ -35,13 +37,48 @@ public final class BlobStore {
         return root.resolve(digest.algorithm()).resolve(digest.hex() + ".partial");
     }
 
+    /**
+     * Whether the blob is present with the right size and content. A file that fails the check is removed, so it
+     * is downloaded again rather than trusted: bytes from a store are always re-verified before use.
+     */
     public boolean contains(Descriptor blob) {
         Path path = path(blob.digest());
         try {
-            return Files.isRegularFile(path) && Files.size(path) == blob.size();
+            if (!Files.isRegularFile(path) || Files.size(path) != blob.size()) {
+                return false;
+            }
+            MessageDigest hasher = blob.digest().newHasher();
+            try (InputStream in = Files.newInputStream(path)) {
+                byte[] buf = new byte[256 * 1024];
+                for (int n; (n = in.read(buf)) != -1; ) {
+                    hasher.update(buf, 0, n);
+                }
+            }
+            if (blob.digest().matches(hasher.digest())) {
+                return true;
+            }
+            Files.deleteIfExists(path);
+            return false;
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** Stores small content (manifests, indexes) under its digest unless it is already there. */
+    public Path put(Digest digest, byte[] content) throws IOException {
+        Path path = path(digest);
+        if (Files.isRegularFile(path) && java.util.Arrays.equals(Files.readAllBytes(path), content)) {
+            return path;
+        }
+        prepare(digest);
+        Path temp = Files.createTempFile(path.getParent(), "." + digest.hex(), ".tmp");
+        try {
+            Files.write(temp, content);
+            Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        return path;
     }
 
     /** Moves a completed, verified download into place. */

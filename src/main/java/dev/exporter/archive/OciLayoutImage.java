@@ -1,0 +1,25 @@
+package dev.exporter.archive;
+
+import dev.exporter.image.Descriptor;
+import dev.exporter.reference.Digest;
+
+import java.util.List;
+
+/**
+ * One image reference as an OCI image layout records it.
+ *
+ * @param root         what {@code index.json} points at: the registry's index, a platform subset of it, or a manifest
+ * @param fullName     {@code io.containerd.image.name}, e.g. {@code docker.io/library/alpine:3.14}
+ * @param tag          {@code org.opencontainers.image.ref.name}, or null for an image pulled by digest only
+ * @param config       the config of the image {@code manifest.json} offers to {@code docker load}
+ * @param layers       that image's layer blobs, in order
+ * @param repoTags     docker's familiar {@code name:tag} names for it
+ */
+public record OciLayoutImage(Descriptor root, String fullName, String tag, Digest config, List<Digest> layers,
+                             List<String> repoTags) {
+
+    public OciLayoutImage {
+        layers = List.copyOf(layers);
+        repoTags = List.copyOf(repoTags);
+    }
+}

@@ -1,0 +1,204 @@
+package dev.exporter.archive;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.exporter.image.Json;
+import dev.exporter.image.MediaTypes;
+import dev.exporter.reference.Digest;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Writes OCI image layouts (as a tar or into a folder) that keep every blob byte-for-byte as the registry served it,
+ * plus the {@code manifest.json} that lets {@code docker load} read the same layout, as Docker 25+ archives do.
+ */
+public final class OciLayoutWriter {
+
+    static final String INDEX = "index.json";
+    static final String DOCKER_MANIFEST = "manifest.json";
+    static final String LAYOUT_MARKER = "oci-layout";
+    private static final byte[] LAYOUT = "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8);
+
+    private OciLayoutWriter() {
+    }
+
+    /**
+     * Writes a layout tar. {@code blobs} maps every blob the images need (manifests, configs, layers) to its file.
+     */
+    public static void writeTar(List<OciLayoutImage> images, Map<Digest, Path> blobs, OutputStream out) throws IOException {
+        Map<String, Object> entries = new TreeMap<>();
+        for (Map.Entry<Digest, Path> blob : blobs.entrySet()) {
+            entries.put(blobPath(blob.getKey()), blob.getValue());
+        }
+        entries.put(INDEX, Json.write(index(null, images)));
+        entries.put(DOCKER_MANIFEST, withNewline(Json.write(dockerManifest(null, images))));
+        entries.put(LAYOUT_MARKER, LAYOUT);
+        Set<String> folders = new HashSet<>();
+        try (TarWriter tar = new TarWriter(out)) {
+            for (Map.Entry<String, Object> e : entries.entrySet()) {
+                String name = e.getKey();
+                for (int slash = name.indexOf('/'); slash > 0; slash = name.indexOf('/', slash + 1)) {
+                    String folder = name.substring(0, slash);
+                    if (folders.add(folder)) {
+                        tar.directory(folder, Instant.EPOCH);
+                    }
+                }
+                if (e.getValue() instanceof Path file) {
+                    tar.file(name, file, Instant.EPOCH);
+                } else {
+                    tar.file(name, (byte[]) e.getValue(), Instant.EPOCH);
+                }
+            }
+        }
+    }
+
+    /**
+     * Adds {@code images} to the layout in {@code dir}, whose {@code blobs/} already hold every blob they need.
+     * Entries for the same names are replaced, all others kept; {@code index.json} and {@code manifest.json} are
+     * replaced atomically.
+     */
+    public static void updateDirectory(Path dir, List<OciLayoutImage> images) throws IOException {
+        Files.createDirectories(dir);
+        if (!Files.exists(dir.resolve(LAYOUT_MARKER))) {
+            writeAtomically(dir.resolve(LAYOUT_MARKER), LAYOUT);
+        }
+        JsonNode oldIndex = read(dir.resolve(INDEX));
+        JsonNode oldManifest = read(dir.resolve(DOCKER_MANIFEST));
+        writeAtomically(dir.resolve(INDEX), Json.write(index(oldIndex, images)));
+        writeAtomically(dir.resolve(DOCKER_MANIFEST), withNewline(Json.write(dockerManifest(oldManifest, images))));
+    }
+
+    /** {@code blobs/<algorithm>/<hex>}; safe as a path because digests are validated hex. */
+    public static String blobPath(Digest digest) {
+        return "blobs/" + digest.algorithm() + "/" + digest.hex();
+    }
+
+    private static ObjectNode index(JsonNode existing, List<OciLayoutImage> images) {
+        Set<String> replaced = new HashSet<>();
+        images.forEach(image -> replaced.add(image.fullName()));
+        ObjectNode index = Json.MAPPER.createObjectNode();
+        index.put("schemaVersion", 2);
+        index.put("mediaType", MediaTypes.OCI_INDEX);
+        ArrayNode manifests = index.putArray("manifests");
+        if (existing != null) {
+            for (JsonNode entry : existing.path("manifests")) {
+                String name = entry.path("annotations").path("io.containerd.image.name").asText(null);
+                if (name == null || !replaced.contains(name)) {
+                    manifests.add(entry);
+                }
+            }
+        }
+        Set<String> added = new HashSet<>();
+        for (OciLayoutImage image : images) {
+            if (!added.add(image.fullName())) {
+                continue;
+            }
+            ObjectNode entry = manifests.addObject();
+            entry.put("mediaType", image.root().mediaType());
+            entry.put("digest", image.root().digest().toString());
+            entry.put("size", image.root().size());
+            ObjectNode annotations = entry.putObject("annotations");
+            annotations.put("io.containerd.image.name", image.fullName());
+            if (image.tag() != null) {
+                annotations.put("org.opencontainers.image.ref.name", image.tag());
+            }
+        }
+        return index;
+    }
+
+    /** Docker's {@code manifest.json}: one entry per config, names merged; names now given to other images move. */
+    private static ArrayNode dockerManifest(JsonNode existing, List<OciLayoutImage> images) {
+        Map<String, ObjectNode> byConfig = new LinkedHashMap<>();
+        Set<String> newTags = new HashSet<>();
+        images.forEach(image -> newTags.addAll(image.repoTags()));
+        if (existing != null && existing.isArray()) {
+            for (JsonNode old : existing) {
+                if (!(old instanceof ObjectNode entry) || !entry.hasNonNull("Config")) {
+                    continue;
+                }
+                List<String> kept = new ArrayList<>();
+                entry.path("RepoTags").forEach(t -> {
+                    if (!newTags.contains(t.asText())) {
+                        kept.add(t.asText());
+                    }
+                });
+                boolean hadTags = entry.path("RepoTags").size() > 0;
+                if (hadTags && kept.isEmpty()) {
+                    continue;
+                }
+                setTags(entry, kept);
+                byConfig.put(entry.get("Config").asText(), entry);
+            }
+        }
+        for (OciLayoutImage image : images) {
+            String config = blobPath(image.config());
+            ObjectNode entry = byConfig.get(config);
+            if (entry == null) {
+                entry = Json.MAPPER.createObjectNode();
+                entry.put("Config", config);
+                entry.putNull("RepoTags");
+                ArrayNode layers = entry.putArray("Layers");
+                image.layers().forEach(layer -> layers.add(blobPath(layer)));
+                byConfig.put(config, entry);
+            }
+            List<String> tags = new ArrayList<>();
+            entry.path("RepoTags").forEach(t -> tags.add(t.asText()));
+            for (String tag : image.repoTags()) {
+                if (!tags.contains(tag)) {
+                    tags.add(tag);
+                }
+            }
+            setTags(entry, tags);
+        }
+        ArrayNode out = Json.MAPPER.createArrayNode();
+        byConfig.values().forEach(out::add);
+        return out;
+    }
+
+    private static void setTags(ObjectNode entry, List<String> tags) {
+        if (tags.isEmpty()) {
+            entry.putNull("RepoTags");
+        } else {
+            ArrayNode array = Json.MAPPER.createArrayNode();
+            tags.forEach(array::add);
+            entry.set("RepoTags", array);
+        }
+    }
+
+    private static JsonNode read(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return null;
+        }
+        try {
+            return Json.parse(Files.readAllBytes(file), "read " + file);
+        } catch (RuntimeException e) {
+            throw new IOException("update OCI layout: " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeAtomically(Path file, byte[] content) throws IOException {
+        try (AtomicOutputFile out = new AtomicOutputFile(file)) {
+            out.stream().write(content);
+            out.commit();
+        }
+    }
+
+    private static byte[] withNewline(byte[] json) {
+        byte[] out = java.util.Arrays.copyOf(json, json.length + 1);
+        out[json.length] = '\n';
+        return out;
+    }
+}
