@@ -5,12 +5,15 @@ import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.exporter.image.Json;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -34,6 +37,13 @@ import java.util.Optional;
  * document, unknown keys included, and are written atomically with mode 0600.
  */
 public final class DockerConfigFile {
+
+    /** docker's layout: tab indentation, {@code "key": value}. */
+    private static final ObjectWriter PRINTER = Json.MAPPER.writer(
+            new DefaultPrettyPrinter()
+                    .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER))
+                    .withObjectIndenter(new DefaultIndenter("\t", "\n"))
+                    .withArrayIndenter(new DefaultIndenter("\t", "\n")));
 
     private final Path path;
     private final ObjectNode root;
@@ -206,8 +216,8 @@ public final class DockerConfigFile {
             try {
                 byte[] bytes = PRINTER.writeValueAsBytes(root);
                 try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                    channel.write(java.nio.ByteBuffer.wrap(bytes));
-                    channel.write(java.nio.ByteBuffer.wrap("\n".getBytes(StandardCharsets.UTF_8)));
+                    channel.write(ByteBuffer.wrap(bytes));
+                    channel.write(ByteBuffer.wrap("\n".getBytes(StandardCharsets.UTF_8)));
                     channel.force(true);
                 }
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -218,13 +228,6 @@ public final class DockerConfigFile {
             throw new CredentialsException(action + ": " + reason(e), e);
         }
     }
-
-    /** docker's layout: tab indentation, {@code "key": value}. */
-    private static final com.fasterxml.jackson.databind.ObjectWriter PRINTER = Json.MAPPER.writer(
-            new DefaultPrettyPrinter()
-                    .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER))
-                    .withObjectIndenter(new DefaultIndenter("\t", "\n"))
-                    .withArrayIndenter(new DefaultIndenter("\t", "\n")));
 
     private ObjectNode auths() {
         JsonNode auths = root.get("auths");
@@ -254,7 +257,7 @@ public final class DockerConfigFile {
     }
 
     private static String reason(IOException e) {
-        if (e instanceof java.nio.file.AccessDeniedException) {
+        if (e instanceof AccessDeniedException) {
             return "permission denied";
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
