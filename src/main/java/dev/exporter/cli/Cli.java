@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.util.regex.Pattern;
 
 /** Builds the picocli command line with this tool's error handling and exit codes. */
 public final class Cli {
@@ -18,13 +19,17 @@ public final class Cli {
     private Cli() {
     }
 
-    /** Runs the tool; returns the exit code. Removes temporary files if the JVM is stopped (Ctrl-C, SIGTERM). */
+    /**
+     * Runs the tool; returns the exit code. Removes temporary files if the JVM is stopped (Ctrl-C, SIGTERM), and
+     * at the end of the run any that a failure path did not remove itself.
+     */
     public static int run(String... args) {
         Thread cleanup = new Thread(TempPaths::deleteAll, "exporter-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             return commandLine().execute(args);
         } finally {
+            TempPaths.deleteAll();
             Runtime.getRuntime().removeShutdownHook(cleanup);
         }
     }
@@ -53,13 +58,27 @@ public final class Cli {
         if (e instanceof CommandLine.ParameterException pe) {
             return usageError(pe, new String[0]);
         }
-        err.println("exporter: " + message(e));
+        err.println("exporter: " + printable(message(e)));
         if (debug) {
             e.printStackTrace(err);
         }
         err.flush();
         return ExitCodes.FAILURE;
     }
+
+    /**
+     * The message as one printable line without credentials: text from a registry can hold control characters
+     * (terminal escapes, newlines), and no error should ever show a token or password.
+     */
+    static String printable(String message) {
+        String line = String.valueOf(message).replaceAll("[\\p{Cntrl}\\u2028\\u2029]", " ");
+        line = CREDENTIAL.matcher(line).replaceAll("$1 <redacted>");
+        return JWT.matcher(line).replaceAll("<redacted>");
+    }
+
+    private static final Pattern CREDENTIAL = Pattern.compile(
+            "(?i)\\b(bearer|basic)\\s+(?=[A-Za-z0-9._~+/=-]*[0-9+/=._~-])[A-Za-z0-9._~+/=-]{12,}");
+    private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*");
 
     /** One line saying what went wrong; library exceptions already say what was being done to what. */
     static String message(Throwable e) {

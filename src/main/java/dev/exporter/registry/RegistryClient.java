@@ -74,7 +74,9 @@ public final class RegistryClient {
                 return attempt(registry, apiHost, loopback, endpoint);
             } catch (Transient t) {
                 if (retry >= retryPolicy.maxRetries()) {
-                    throw t.failure;
+                    throw retry == 0 ? t.failure : new RegistryException(t.failure.kind(), t.failure.status(),
+                            t.failure.getMessage() + " (gave up after " + retry + (retry == 1 ? " retry)" : " retries)"),
+                            t.failure.getCause());
                 }
                 sleep(retryPolicy.delay(retry + 1, t.retryAfter), endpoint);
             }
@@ -129,7 +131,7 @@ public final class RegistryClient {
                     throw new Transient(network(action, e), null);
                 }
             }
-            byte[] errorBody = drain(response);
+            byte[] errorBody = drain(response, options.readTimeout());
             if (status >= 300 && status < 400 && response.headers().firstValue("Location").isPresent()) {
                 if (++redirects > MAX_REDIRECTS) {
                     throw new RegistryException(Kind.PROTOCOL, status, action + ": more than " + MAX_REDIRECTS + " redirects");
@@ -265,8 +267,9 @@ public final class RegistryClient {
         return oneLine.length() > 200 ? oneLine.substring(0, 200) + "..." : oneLine;
     }
 
-    private static byte[] drain(HttpResponse<InputStream> response) {
-        try (InputStream body = response.body()) {
+    /** Reads (the start of) an error body; guarded, because a server can stall here as well as anywhere. */
+    private static byte[] drain(HttpResponse<InputStream> response, Duration timeout) {
+        try (InputStream body = StallGuard.guard(response.body(), timeout)) {
             return body.readNBytes(MAX_ERROR_BODY);
         } catch (IOException e) {
             return new byte[0];

@@ -9,6 +9,7 @@ import dev.exporter.registry.RegistryResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -53,13 +54,13 @@ final class BlobDownload implements BlobPuller.BlobReader<Path> {
     public Path read(RegistryResponse response) throws IOException {
         long offset = 0;
         if (response.status() == 206) {
-            Matcher m = CONTENT_RANGE.matcher(String.valueOf(response.header("Content-Range")));
             long have = partialSize();
-            if (!m.matches() || Long.parseLong(m.group(1)) != have) {
+            if (!isRestOfBlob(response.header("Content-Range"), have)) {
                 // A range we did not ask for: start over without Range on the next attempt.
-                Files.deleteIfExists(partial);
+                deletePartial();
                 report(-reported);
-                throw new IOException("registry answered with an unexpected range '" + response.header("Content-Range") + "'");
+                throw new IOException("registry answered with an unexpected range '"
+                        + sanitize(response.header("Content-Range")) + "'");
             }
             offset = have;
         }
@@ -71,7 +72,10 @@ final class BlobDownload implements BlobPuller.BlobReader<Path> {
         }
         long total = offset;
         StandardOpenOption mode = offset > 0 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
-        try (OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode)) {
+        // Read failures are the network's and worth a retry (IOException); write failures are the disk's and are
+        // not (UncheckedIOException), or a full disk would be retried with backoff before it is reported.
+        try (OutputStream out = localWrite(() -> Files.newOutputStream(partial, StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, mode))) {
             InputStream in = response.body();
             byte[] buf = new byte[BUFFER];
             int n;
@@ -80,25 +84,64 @@ final class BlobDownload implements BlobPuller.BlobReader<Path> {
                     throw invalid("registry sent more than the declared " + blob.size() + " bytes");
                 }
                 hasher.update(buf, 0, n);
-                out.write(buf, 0, n);
+                int length = n;
+                localWrite(() -> {
+                    out.write(buf, 0, length);
+                    return null;
+                });
                 total += n;
                 report(n);
             }
+            localWrite(() -> {
+                out.flush();
+                return null;
+            });
         }
         if (total < blob.size()) {
             throw new IOException("connection closed after " + total + " of " + blob.size() + " bytes");
         }
         if (!blob.digest().matches(hasher.digest())) {
-            Files.deleteIfExists(partial);
             throw invalid("digest mismatch: the downloaded bytes do not hash to " + blob.digest());
         }
-        store.commit(partial, blob.digest());
+        localWrite(() -> {
+            store.commit(partial, blob.digest());
+            return null;
+        });
         return store.path(blob.digest());
     }
 
-    private RegistryException invalid(String why) throws IOException {
-        Files.deleteIfExists(partial);
+    /** Whether {@code contentRange} is exactly the rest of the blob after the {@code have} bytes we hold. */
+    private boolean isRestOfBlob(String contentRange, long have) {
+        Matcher m = CONTENT_RANGE.matcher(String.valueOf(contentRange));
+        return m.matches() && m.group(1).length() < 19 && m.group(2).length() < 19
+                && Long.parseLong(m.group(1)) == have
+                && Long.parseLong(m.group(2)) == blob.size() - 1
+                && (m.group(3).equals("*") || m.group(3).equals(String.valueOf(blob.size())));
+    }
+
+    private interface LocalWrite<T> {
+        T run() throws IOException;
+    }
+
+    private <T> T localWrite(LocalWrite<T> write) {
+        try {
+            return write.run();
+        } catch (IOException e) {
+            deletePartial();
+            String reason = e instanceof java.nio.file.FileSystemException f && f.getReason() != null
+                    ? f.getReason() : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new UncheckedIOException(action + ": write " + partial + ": " + reason, e);
+        }
+    }
+
+    private RegistryException invalid(String why) {
+        deletePartial();
         return new RegistryException(Kind.INVALID_CONTENT, 0, action + ": " + why);
+    }
+
+    private static String sanitize(String text) {
+        String oneLine = String.valueOf(text).replaceAll("\\p{Cntrl}", " ");
+        return oneLine.length() > 100 ? oneLine.substring(0, 100) + "..." : oneLine;
     }
 
     private void hashExisting(MessageDigest hasher, long length) throws IOException {
@@ -131,6 +174,10 @@ final class BlobDownload implements BlobPuller.BlobReader<Path> {
 
     /** Removes the unfinished file after a final failure. */
     void discard() {
+        deletePartial();
+    }
+
+    private void deletePartial() {
         try {
             Files.deleteIfExists(partial);
         } catch (IOException ignored) {

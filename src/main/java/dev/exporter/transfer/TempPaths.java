@@ -3,6 +3,7 @@ package dev.exporter.transfer;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
@@ -38,9 +39,16 @@ public final class TempPaths {
         LIVE.remove(path);
     }
 
+    /**
+     * Deletes every registered path. Downloads may still be writing while this runs (from a shutdown hook), so a
+     * folder that gained new entries during the walk is deleted again, a bounded number of times.
+     */
     public static void deleteAll() {
         for (Path path : Set.copyOf(LIVE)) {
-            delete(path);
+            LIVE.remove(path);
+            for (int pass = 0; pass < 5 && Files.exists(path, LinkOption.NOFOLLOW_LINKS); pass++) {
+                deleteRecursively(path);
+            }
         }
     }
 
@@ -52,7 +60,7 @@ public final class TempPaths {
 
     private static void deleteRecursively(Path path) {
         try {
-            if (!Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
                 Files.deleteIfExists(path);
                 return;
             }
