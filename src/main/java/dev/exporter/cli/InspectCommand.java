@@ -108,18 +108,25 @@ public final class InspectCommand implements Callable<Integer> {
         return summary;
     }
 
-    /** @param indexPlatform the platform the index claims for this manifest, or null */
+    /**
+     * @param indexPlatform the platform the index gives for this manifest, shown as written there; null for a
+     *                      single-platform image, whose config's os/architecture/variant are shown as written
+     */
     private static ObjectNode image(ImageManifest manifest, ImageConfig config, Platform indexPlatform) {
-        Platform platform = config.platform() != null ? config.platform() : indexPlatform;
+        String os = Json.text(config.json(), "os");
+        String architecture = Json.text(config.json(), "architecture");
+        String variant = Json.text(config.json(), "variant");
+        String platform = indexPlatform != null ? indexPlatform.toString()
+                : os == null || architecture == null ? null : os + "/" + architecture + (variant == null ? "" : "/" + variant);
         ObjectNode image = Json.MAPPER.createObjectNode();
-        image.put("platform", platform == null ? null : platform.toString());
+        image.put("platform", platform);
         image.put("digest", manifest.digest().toString());
         image.put("mediaType", manifest.mediaType());
         image.set("config", descriptor(manifest.config()));
         image.put("created", config.created());
-        image.put("os", Json.text(config.json(), "os"));
-        image.put("architecture", Json.text(config.json(), "architecture"));
-        image.put("variant", Json.text(config.json(), "variant"));
+        image.put("os", os);
+        image.put("architecture", architecture);
+        image.put("variant", variant);
         JsonNode runConfig = config.json().path("config");
         image.set("entrypoint", stringsOrNull(runConfig.get("Entrypoint")));
         image.set("cmd", stringsOrNull(runConfig.get("Cmd")));
