@@ -32,13 +32,13 @@ import java.util.concurrent.Callable;
  * are rendered from the same tree, so they always agree.
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Summarize an image: digest, media type, platforms of an index, and for the selected platform",
-                "the config digest, created time, os/arch, entrypoint/cmd and every layer with its size."},
-        footer = {"", "JSON fields (--json): reference, digest, mediaType, platforms[] (index only: platform, digest,",
-                "mediaType, size), image (null when the index has no image for the host platform and --platform was",
-                "not given): platform, digest, mediaType, config{digest, mediaType, size}, created, os, architecture,",
-                "variant, entrypoint, cmd, layers[]{digest, mediaType, size}, layerCount, totalLayerSize.",
-                "Absent values are null; sizes are bytes as stored in the registry (compressed)."})
+        description = "Summarize an image: digest, media type, platforms of an index, and for the selected platform "
+                + "the config digest, created time, os/arch, entrypoint/cmd and every layer with its size.",
+        footer = {"", "JSON fields (--json): reference, digest, mediaType, platforms (index only, else null: a list of "
+                + "platform, digest, mediaType, size), image (null when an index has no image for the host platform and "
+                + "--platform was not given): platform, digest, mediaType, config {digest, mediaType, size}, created, os, "
+                + "architecture, variant, entrypoint, cmd, layers (a list of digest, mediaType, size), layerCount, "
+                + "totalLayerSize. Absent values are null; sizes are bytes as stored in the registry (compressed)."})
 public final class InspectCommand implements Callable<Integer> {
 
     @Spec
@@ -51,7 +51,7 @@ public final class InspectCommand implements Callable<Integer> {
             description = "Platform to describe from a multi-platform index (default: the host's, if the index has it).")
     String platform;
 
-    @Option(names = "--json", description = "Print the summary as JSON (field names above) for scripts.")
+    @Option(names = "--json", description = "Print the summary as JSON for scripts (fields below).")
     boolean json;
 
     @Mixin

@@ -26,8 +26,8 @@ import java.util.concurrent.Callable;
 
 /** {@code exporter manifest IMAGE}: the manifest or index bytes exactly as served, or just their digest. */
 @Command(name = "manifest", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Print the manifest or index of an image exactly as the registry serves it (no newline added),",
-                "so its sha256 is the image digest."})
+        description = "Print the manifest or index of an image exactly as the registry serves it (no newline added), "
+                + "so its sha256 is the image digest.")
 public final class ManifestCommand implements Callable<Integer> {
 
     @Spec
