@@ -2,6 +2,7 @@ package dev.exporter.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.exporter.image.Json;
+import dev.exporter.reference.Platform;
 import dev.exporter.testing.Digests;
 import dev.exporter.testing.ExporterCli;
 import dev.exporter.testing.ImageFormat;
@@ -294,6 +295,26 @@ class InspectCommandsTest {
                     result.stdoutText());
         }
         assertTrue(result.stdoutText().contains("Platform:      linux/arm/v7\n"), result.stdoutText());
+    }
+
+    @Test
+    void inspect_ofIndexWithoutTheHostPlatform_summarizesTheIndexAndSaysHowToChoose() {
+        String host = Platform.host().toString();
+        TestImage other = INDEX.children().stream().filter(c -> !c.platform().toString().startsWith(host)).findFirst().orElseThrow();
+        TestIndex foreign = TestIndex.of(ImageFormat.OCI, List.of(other));
+        new RegistryPusher(registry).push(foreign, "inspect/foreign", "v1");
+        String ref = registry.hostPort() + "/inspect/foreign:v1";
+
+        ExporterCli.Result json = ExporterCli.create().run("inspect", "--json", ref);
+        ExporterCli.Result text = ExporterCli.create().run("inspect", ref);
+
+        assertEquals(0, json.exitCode(), json.stderr());
+        JsonNode summary = Json.parse(json.stdout(), "inspect output");
+        assertEquals(other.platform().toString(), summary.get("platforms").get(0).get("platform").asText());
+        assertTrue(summary.get("image").isNull());
+        assertEquals(0, text.exitCode(), text.stderr());
+        assertTrue(text.stdoutText().contains("No image for the host platform " + host + "; choose one of the above with --platform."),
+                text.stdoutText());
     }
 
     @Test
