@@ -346,6 +346,23 @@ public final class FaultProxy implements AutoCloseable {
         };
     }
 
+    /**
+     * Like {@link #rewrite} but without {@code Content-Length}: the body ends when the connection closes, so a
+     * client cannot refuse it by its declared size and must cap what it reads.
+     */
+    public static Fault rewriteUnframed(UnaryOperator<byte[]> body) {
+        return ex -> {
+            Upstream up = ex.forward(ex.request().headers());
+            if (up.status() != 200) {
+                ex.send(up);
+                return;
+            }
+            byte[] changed = body.apply(up.body());
+            ex.writeHead(200, up.withBody(changed).headers(), -1);
+            ex.writeBody(changed, 0, changed.length);
+        };
+    }
+
     /** Sends the body at about {@code bytesPerSecond}. */
     public static Fault throttle(int bytesPerSecond) {
         return ex -> {
@@ -563,7 +580,10 @@ public final class FaultProxy implements AutoCloseable {
             writeBody(response.body(), 0, response.body().length);
         }
 
-        /** Writes status line and headers with {@code Content-Length: contentLength} and {@code Connection: close}. */
+        /**
+         * Writes status line and headers with {@code Content-Length: contentLength} (none when negative: the body
+         * then ends with the connection) and {@code Connection: close}.
+         */
         public void writeHead(int status, Map<String, String> headers, long contentLength) throws IOException {
             this.status = status;
             StringBuilder head = new StringBuilder("HTTP/1.1 ").append(status).append(' ').append(reason(status)).append("\r\n");
@@ -574,7 +594,9 @@ public final class FaultProxy implements AutoCloseable {
             });
             String length = request.method().equals("HEAD") && headers.containsKey("content-length")
                     ? headers.get("content-length") : String.valueOf(contentLength);
-            head.append("content-length: ").append(length).append("\r\n");
+            if (contentLength >= 0 || request.method().equals("HEAD")) {
+                head.append("content-length: ").append(length).append("\r\n");
+            }
             head.append("connection: close\r\n\r\n");
             out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
