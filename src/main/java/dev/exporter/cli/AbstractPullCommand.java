@@ -19,7 +19,6 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,8 +91,7 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         if (toStdout && System.console() != null) {
             throw usage("refusing to write an archive to a terminal: redirect standard output or use -o FILE");
         }
-        PrintWriter err = spec.commandLine().getErr();
-        Progress progress = new Progress(err, quiet);
+        Progress progress = Progress.attach(spec.commandLine(), quiet);
         Path workParent = toStdout ? Path.of(System.getProperty("java.io.tmpdir")) : target.toAbsolutePath().getParent();
         Exporter exporter = new Exporter(registry.client(), new ExportOptions(wanted.get(0), jobs, workParent, progress));
         long start = System.nanoTime();
@@ -104,7 +102,7 @@ abstract class AbstractPullCommand implements Callable<Integer> {
             result = write(target, out -> exporter.writeDockerArchive(resolved, out));
         } else {
             List<OciImage> resolved = exporter.resolveOci(references, wanted, allPlatforms);
-            resolved.forEach(image -> progress.resolved(image.primary()));
+            resolved.forEach(image -> progress.resolved(image.primary(), image.blobs()));
             if (format == OutputFormat.oci) {
                 result = write(target, out -> exporter.writeOciArchive(resolved, out));
             } else {

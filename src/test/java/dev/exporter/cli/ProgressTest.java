@@ -1,0 +1,387 @@
+package dev.exporter.cli;
+
+import dev.exporter.cli.Progress.Mode;
+import dev.exporter.export.ExportResult;
+import dev.exporter.image.Descriptor;
+import dev.exporter.image.ImageConfig;
+import dev.exporter.image.ImageManifest;
+import dev.exporter.reference.Digest;
+import dev.exporter.reference.ImageReference;
+import dev.exporter.registry.ResolvedImage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The drawing logic with a fake clock and a string for stderr; no thread runs, the test calls tick(). */
+class ProgressTest {
+
+    private static final long MIB = 1024 * 1024;
+    private static final String ESC = "\033[";
+
+    private final StringWriter out = new StringWriter();
+    private final AtomicLong clock = new AtomicLong(1_000_000_000L);
+
+    private Progress progress(Mode mode) {
+        return new Progress(new PrintWriter(out), mode, clock::get, 100, false);
+    }
+
+    private void advance(double seconds) {
+        clock.addAndGet((long) (seconds * 1e9));
+    }
+
+    /** Output since the last call. */
+    private String drain() {
+        String text = out.toString();
+        out.getBuffer().setLength(0);
+        return text;
+    }
+
+    private static Descriptor blob(String seed, long size) {
+        return Descriptor.of("application/vnd.oci.image.layer.v1.tar+gzip", Digest.sha256Of(seed), size);
+    }
+
+    private static ResolvedImage image(String reference, List<Descriptor> layers) {
+        String json = "{\"os\":\"linux\",\"architecture\":\"amd64\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
+        byte[] raw = json.getBytes(StandardCharsets.UTF_8);
+        Digest configDigest = Digest.sha256Of(raw);
+        ImageConfig config = ImageConfig.parse(raw, configDigest, "test config");
+        Descriptor configBlob = Descriptor.of("application/vnd.oci.image.config.v1+json", configDigest, raw.length);
+        byte[] manifest = ("manifest of " + reference).getBytes(StandardCharsets.UTF_8);
+        return new ResolvedImage(ImageReference.parse(reference), null, new ImageManifest(
+                "application/vnd.oci.image.manifest.v1+json", configBlob, layers, manifest, Digest.sha256Of(manifest)), config);
+    }
+
+    private static ExportResult result(ResolvedImage... images) {
+        long bytes = 0;
+        for (ResolvedImage image : images) {
+            bytes += image.manifest().totalSize();
+        }
+        return new ExportResult(List.of(images), bytes);
+    }
+
+    @Test
+    void plain_printsALinePerFinishedBlobAndATotalEveryFiveSeconds() {
+        Descriptor a = blob("a", 10 * MIB);
+        Descriptor b = blob("b", 30 * MIB);
+        ResolvedImage image = image("registry.test/app:1", List.of(a, b));
+        Progress progress = progress(Mode.PLAIN);
+
+        progress.resolved(image);
+        progress.tick();
+        assertEquals("registry.test/app:1: " + image.digest() + " (linux/amd64, 2 layers, 40.0 MiB)\n", drain());
+
+        progress.started(a, false);
+        progress.started(b, false);
+        for (int second = 1; second <= 4; second++) {
+            advance(1);
+            progress.transferred(a, 2 * MIB);
+            progress.transferred(b, 2 * MIB);
+            progress.tick();
+        }
+        assertEquals("", drain(), "nothing before five seconds");
+
+        advance(1);
+        progress.transferred(a, 2 * MIB);
+        progress.transferred(b, 2 * MIB);
+        progress.finished(a);
+        progress.tick();
+        // 20 MiB of 40 MiB; the last 3 s moved 12 MiB, so 4 MiB/s and 5 s for the remaining 20 MiB.
+        assertEquals(a.digest().shortHex() + ": Done 10.0 MiB in 5.0 s\n"
+                + "Total: 20.0 MiB / 40.0 MiB (50%)  4.0 MiB/s  ETA 5s\n", drain());
+
+        advance(1);
+        progress.tick();
+        assertEquals("", drain(), "the next total comes five seconds later");
+
+        progress.transferred(b, 20 * MIB);
+        progress.finished(b);
+        progress.done("app.tar", result(image), TimeUnit.MILLISECONDS.toNanos(6300));
+        String end = drain();
+        assertEquals(b.digest().shortHex() + ": Done 30.0 MiB in 6.0 s\n"
+                + "Wrote app.tar: registry.test/app:1 " + image.digest() + " (40.0 MiB) in 6.3 s\n", end);
+        assertFalse(end.contains(ESC), "no escape sequences in plain mode");
+    }
+
+    @Test
+    void plain_cachedBlobs_sayCachedAndCountInTheSummary() {
+        Descriptor a = blob("a", 2 * MIB);
+        ResolvedImage image = image("registry.test/app:1", List.of(a));
+        Progress progress = progress(Mode.PLAIN);
+        progress.resolved(image);
+        progress.started(a, true);
+        progress.finished(a);
+        drain();
+
+        progress.done("app.tar", result(image), TimeUnit.MILLISECONDS.toNanos(400));
+
+        assertEquals(a.digest().shortHex() + ": Cached 2.0 MiB\n"
+                + "Wrote app.tar: registry.test/app:1 " + image.digest() + " (2.0 MiB, 2.0 MiB from cache) in 0.4 s\n",
+                drain());
+    }
+
+    @Test
+    void tty_redrawsInPlaceWithCursorUpAndEndsOnTheFinalState() {
+        Descriptor a = blob("a", 10 * MIB);
+        Descriptor b = blob("b", 20 * MIB);
+        Descriptor c = blob("c", 4 * MIB);
+        ResolvedImage image = image("registry.test/app:1", List.of(a, b, c));
+        Progress progress = progress(Mode.TTY);
+        String sa = a.digest().shortHex();
+        String sb = b.digest().shortHex();
+        String sc = c.digest().shortHex();
+
+        progress.resolved(image);
+        progress.started(a, false);
+        progress.started(c, true);
+        progress.finished(c);
+        progress.tick();
+        String first = drain();
+        assertTrue(first.startsWith("registry.test/app:1: "), first);
+        assertFalse(first.contains(ESC + "4A"), "nothing to move up over yet: " + first);
+        assertEquals(List.of(sa + ": Downloading [" + " ".repeat(30) + "]  0 B / 10.0 MiB", sb + ": Waiting",
+                sc + ": Cached 4.0 MiB", "Total: 4.0 MiB / 34.0 MiB (11%)"), frameLines(first));
+
+        advance(1);
+        progress.transferred(a, 5 * MIB);
+        progress.tick();
+        String second = drain();
+        assertTrue(second.startsWith("\r" + ESC + "4A"), "moves up over the four lines drawn: " + second);
+        assertTrue(second.endsWith(ESC + "J"), "clears whatever a longer frame left below: " + second);
+        assertEquals(List.of(
+                sa + ": Downloading [==============>" + " ".repeat(15) + "]  5.0 MiB / 10.0 MiB  5.0 MiB/s  ETA 1s",
+                sb + ": Waiting", sc + ": Cached 4.0 MiB", "Total: 9.0 MiB / 34.0 MiB (26%)  5.0 MiB/s  ETA 5s"),
+                frameLines(second));
+
+        progress.tick();
+        assertEquals("", drain(), "an unchanged frame is not drawn again");
+
+        progress.transferred(a, 5 * MIB);
+        progress.finished(a);
+        progress.started(b, false);
+        progress.transferred(b, 20 * MIB);
+        progress.finished(b);
+        progress.done("app.tar", result(image), TimeUnit.MILLISECONDS.toNanos(1200));
+        String end = drain();
+        assertTrue(end.startsWith("\r" + ESC + "4A"), end);
+        String summary = "Wrote app.tar: registry.test/app:1 " + image.digest() + " (34.0 MiB, 4.0 MiB from cache) in 1.2 s\n";
+        assertTrue(end.endsWith(ESC + "J" + summary), end);
+        assertEquals(List.of(sa + ": Done 10.0 MiB", sb + ": Done 20.0 MiB", sc + ": Cached 4.0 MiB",
+                "Total: 34.0 MiB / 34.0 MiB (100%)"), frameLines(end));
+    }
+
+    @Test
+    void tty_manyBlobs_showsOnlyActiveDownloadsAndACount() {
+        List<Descriptor> layers = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            layers.add(blob("layer " + i, MIB));
+        }
+        ResolvedImage image = image("registry.test/big:1", layers);
+        Progress progress = progress(Mode.TTY);
+        progress.resolved(image);
+        for (int i = 0; i < 25; i++) {
+            progress.started(layers.get(i), i < 5);
+            if (i < 20) {
+                progress.finished(layers.get(i));
+            }
+        }
+        drain();
+
+        progress.tick();
+
+        List<String> lines = frameLines(drain());
+        assertEquals(7, lines.size(), "five downloading, the count, the total:\n" + String.join("\n", lines));
+        for (int i = 0; i < 5; i++) {
+            assertTrue(lines.get(i).startsWith(layers.get(20 + i).digest().shortHex() + ": Downloading"), lines.get(i));
+        }
+        assertEquals("+ 35 more: 15 done, 5 cached, 15 waiting", lines.get(5));
+        assertEquals("Total: 20.0 MiB / 40.0 MiB (50%)", lines.get(6));
+    }
+
+    @Test
+    void tty_linesAreCutToTheTerminalWidth() {
+        Descriptor a = blob("a", 10 * MIB);
+        Progress progress = new Progress(new PrintWriter(out), Mode.TTY, clock::get, 40, false);
+        progress.resolved(image("registry.test/app:1", List.of(a)));
+        progress.started(a, false);
+        advance(1);
+        progress.transferred(a, 3 * MIB);
+        progress.tick();
+        advance(1);
+        progress.transferred(a, 3 * MIB);
+        progress.tick();
+
+        for (String line : frameLines(drain())) {
+            assertTrue(line.length() < 40, "'" + line + "' fits in 40 columns");
+        }
+    }
+
+    @Test
+    void tty_outputFromElsewhere_stopsTheDrawingSoAnErrorStaysLast() {
+        Descriptor a = blob("a", 10 * MIB);
+        Progress progress = progress(Mode.TTY);
+        progress.resolved(image("registry.test/app:1", List.of(a)));
+        progress.started(a, false);
+        progress.tick();
+        PrintWriter shared = progress.sharedErr();
+
+        shared.println("exporter: pull blob " + a.digest() + ": blob not found");
+        advance(1);
+        progress.transferred(a, MIB);
+        progress.tick();
+
+        String text = drain();
+        assertTrue(text.endsWith("exporter: pull blob " + a.digest() + ": blob not found\n"), text);
+    }
+
+    @Test
+    void restartedDownload_discardedBytesAreTakenBack() {
+        Descriptor a = blob("a", 10 * MIB);
+        Progress progress = progress(Mode.TTY);
+        progress.resolved(image("registry.test/app:1", List.of(a)));
+        progress.started(a, false);
+        progress.transferred(a, 6 * MIB);
+        progress.transferred(a, -6 * MIB);
+        progress.transferred(a, MIB);
+        progress.tick();
+
+        List<String> lines = frameLines(drain());
+        assertTrue(lines.get(0).endsWith("1.0 MiB / 10.0 MiB"), lines.get(0));
+        assertEquals("Total: 1.0 MiB / 10.0 MiB (10%)", lines.get(1));
+    }
+
+    @Test
+    void quiet_printsNothingAtAll() {
+        Descriptor a = blob("a", MIB);
+        ResolvedImage image = image("registry.test/app:1", List.of(a));
+        Progress progress = progress(Mode.QUIET);
+        progress.resolved(image);
+        progress.started(a, false);
+        progress.transferred(a, MIB);
+        progress.finished(a);
+        advance(10);
+        progress.tick();
+        progress.done("app.tar", result(image), 1);
+
+        assertEquals("", out.toString());
+    }
+
+    @Test
+    void none_printsOnlyTheSummary() {
+        Descriptor a = blob("a", MIB);
+        ResolvedImage image = image("registry.test/app:1", List.of(a));
+        Progress progress = progress(Mode.SUMMARY);
+        progress.resolved(image);
+        progress.started(a, false);
+        progress.transferred(a, MIB);
+        progress.finished(a);
+        advance(10);
+        progress.tick();
+        progress.done("app.tar", result(image), TimeUnit.SECONDS.toNanos(75));
+
+        assertEquals("Wrote app.tar: registry.test/app:1 " + image.digest() + " (1.0 MiB) in 1m15s\n", out.toString());
+    }
+
+    @Test
+    void summary_severalImages_oneLineEachThenATotal() {
+        ResolvedImage first = image("registry.test/a:1", List.of(blob("a", MIB)));
+        ResolvedImage second = image("registry.test/b:1", List.of(blob("b", 2 * MIB)));
+        Progress progress = progress(Mode.PLAIN);
+
+        progress.done("standard output", result(first, second), TimeUnit.MILLISECONDS.toNanos(2500));
+
+        assertEquals("  registry.test/a:1 " + first.digest() + " (1.0 MiB)\n"
+                + "  registry.test/b:1 " + second.digest() + " (2.0 MiB)\n"
+                + "Wrote standard output: 2 images, 3.0 MiB in 2.5 s\n", out.toString());
+    }
+
+    @ParameterizedTest(name = "[{index}] quiet={0} {1}={2} terminal={3} TERM={4} -> {5}")
+    @CsvSource(nullValues = "null", value = {
+            "true,  EXPORTER_PROGRESS, tty,   true,  xterm, QUIET",
+            "false, EXPORTER_PROGRESS, tty,   false, null,  TTY",
+            "false, EXPORTER_PROGRESS, PLAIN, true,  xterm, PLAIN",
+            "false, EXPORTER_PROGRESS, none,  true,  xterm, SUMMARY",
+            "false, EXPORTER_PROGRESS, bogus, true,  xterm, TTY",
+            "false, OTHER,             x,     true,  xterm, TTY",
+            "false, OTHER,             x,     false, xterm, PLAIN",
+            "false, OTHER,             x,     true,  dumb,  PLAIN",
+    })
+    void detect_mode(boolean quiet, String name, String value, boolean terminal, String term, Mode expected) {
+        Map<String, String> env = new HashMap<>();
+        env.put(name, value);
+        if (term != null) {
+            env.put("TERM", term);
+        }
+        assertEquals(expected, Mode.detect(quiet, env, terminal));
+    }
+
+    @ParameterizedTest(name = "[{index}] {0} -> {1}")
+    @CsvSource({"/dev/pts/3, true", "/dev/tty1, true", "/dev/null, false", "pipe:[12345], false",
+            "/tmp/exporter-err.txt, false"})
+    void terminalDevices(String link, boolean terminal) {
+        assertEquals(terminal, Progress.isTerminalDevice(link));
+    }
+
+    @Test
+    void rateMeter_measuresOverTheLastSecondsAndNeverGoesNegative() {
+        Progress.RateMeter meter = new Progress.RateMeter();
+        meter.add(0, 0);
+        assertEquals(0, meter.perSecond(), "one sample tells nothing");
+        meter.add(TimeUnit.MILLISECONDS.toNanos(100), MIB);
+        assertEquals(0, meter.perSecond(), "too short a span to tell");
+        for (int s = 1; s <= 10; s++) {
+            meter.add(TimeUnit.SECONDS.toNanos(s), s * 2 * MIB);
+        }
+        assertEquals(2.0 * MIB, meter.perSecond(), 1.0, "the slow start has left the window");
+        meter.add(TimeUnit.SECONDS.toNanos(11), 0);
+        assertEquals(0, meter.perSecond(), "a restart discarding bytes is not a negative rate");
+    }
+
+    @ParameterizedTest(name = "[{index}] {0} s -> {1}")
+    @CsvSource({"0.2, 1s", "45, 45s", "59.5, 1m00s", "185, 3m05s", "7620, 2h07m"})
+    void eta_format(double seconds, String expected) {
+        assertEquals(expected, Progress.eta(seconds));
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}/{1} -> {3}")
+    @CsvSource(delimiter = '|', value = {"0|100|10|[          ]", "50|100|10|[====>     ]", "99|100|10|[========> ]",
+            "100|100|10|[==========]", "0|0|4|[====]", "-5|100|4|[    ]"})
+    void bar_format(long done, long total, int width, String expected) {
+        assertEquals(expected, Progress.bar(done, total, width));
+    }
+
+    @Test
+    void rateAndEta_emptyUntilThereIsARate() {
+        assertEquals("", Progress.rateAndEta(0, MIB));
+        assertEquals("  1.0 MiB/s  ETA 10s", Progress.rateAndEta(MIB, 10 * MIB));
+        assertEquals("  512 B/s  ETA 2s", Progress.rateAndEta(512, 1024));
+    }
+
+    /** The lines of the last frame in {@code text}: what is on screen after the terminal ran the escapes. */
+    private static List<String> frameLines(String text) {
+        int start = Math.max(text.lastIndexOf("A\r"), -1);
+        String frame = text.substring(start + 1);
+        int end = frame.lastIndexOf(ESC + "J");
+        frame = end >= 0 ? frame.substring(0, end) : frame;
+        List<String> lines = new ArrayList<>();
+        for (String line : frame.split("\n")) {
+            if (line.startsWith("\r") && line.endsWith(ESC + "K")) {
+                lines.add(line.substring(1, line.length() - (ESC + "K").length()));
+            }
+        }
+        return lines;
+    }
+}
