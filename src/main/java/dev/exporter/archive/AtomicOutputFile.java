@@ -5,20 +5,25 @@ import dev.exporter.transfer.TempPaths;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 
 /**
  * An output file that appears only when complete: bytes go to a hidden temporary file beside the target, which
- * {@link #commit()} renames into place. Closing without committing deletes the temporary file.
+ * {@link #commit()} renames into place. Closing without committing deletes the temporary file. Write through
+ * either {@link #channel()} (for zero-copy transfers) or {@link #stream()}, not both.
  */
 public final class AtomicOutputFile implements AutoCloseable {
 
     private final Path target;
     private final Path temp;
-    private final OutputStream out;
+    private final FileChannel channel;
+    private OutputStream stream;
     private boolean committed;
 
     public AtomicOutputFile(Path target) throws IOException {
@@ -26,19 +31,29 @@ public final class AtomicOutputFile implements AutoCloseable {
         Path parent = this.target.getParent();
         Files.createDirectories(parent);
         this.temp = TempPaths.register(Files.createTempFile(parent, "." + this.target.getFileName() + ".", ".tmp"));
-        this.out = new BufferedOutputStream(Files.newOutputStream(temp), 1024 * 1024);
+        this.channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+    }
+
+    public FileChannel channel() {
+        return channel;
     }
 
     public OutputStream stream() {
-        return out;
+        if (stream == null) {
+            stream = new BufferedOutputStream(Channels.newOutputStream(channel), 1024 * 1024);
+        }
+        return stream;
     }
 
-    /** Flushes, syncs and renames the file into place. */
+    /**
+     * Closes and renames the file into place. There is no fsync: like docker save and skopeo we leave durability to
+     * the file system, and the rename still guarantees that no reader ever sees a partial file.
+     */
     public void commit() throws IOException {
-        out.close();
-        try (var channel = java.nio.channels.FileChannel.open(temp, java.nio.file.StandardOpenOption.WRITE)) {
-            channel.force(true);
+        if (stream != null) {
+            stream.close();
         }
+        channel.close();
         try {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
@@ -52,7 +67,7 @@ public final class AtomicOutputFile implements AutoCloseable {
     public void close() {
         if (!committed) {
             try {
-                out.close();
+                channel.close();
             } catch (IOException ignored) {
                 // the temporary file is deleted next; a close failure changes nothing
             }

@@ -4,7 +4,7 @@ import dev.exporter.image.ImageConfig;
 import dev.exporter.reference.Digest;
 
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -46,7 +46,7 @@ public final class DockerArchiveWriter {
     }
 
     /** Writes {@code images} as one archive; images with the same config are merged and their tags combined. */
-    public static void write(List<DockerImage> images, OutputStream out) throws IOException {
+    public static void write(List<DockerImage> images, WritableByteChannel out) throws IOException {
         Map<String, Item> items = new TreeMap<>();
         Map<Digest, String> layerPathByDiffId = new HashMap<>();
         Map<Digest, ManifestEntry> entries = new LinkedHashMap<>();

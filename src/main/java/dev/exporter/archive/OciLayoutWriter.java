@@ -8,7 +8,7 @@ import dev.exporter.image.MediaTypes;
 import dev.exporter.reference.Digest;
 
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +38,8 @@ public final class OciLayoutWriter {
     /**
      * Writes a layout tar. {@code blobs} maps every blob the images need (manifests, configs, layers) to its file.
      */
-    public static void writeTar(List<OciLayoutImage> images, Map<Digest, Path> blobs, OutputStream out) throws IOException {
+    public static void writeTar(List<OciLayoutImage> images, Map<Digest, Path> blobs, WritableByteChannel out)
+            throws IOException {
         Map<String, Object> entries = new TreeMap<>();
         for (Map.Entry<Digest, Path> blob : blobs.entrySet()) {
             entries.put(blobPath(blob.getKey()), blob.getValue());

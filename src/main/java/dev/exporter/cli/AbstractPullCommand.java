@@ -18,7 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,6 +62,13 @@ abstract class AbstractPullCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "Print nothing but errors.")
     boolean quiet;
 
+    @Option(names = "--cache", paramLabel = "DIR",
+            description = "Blob cache shared between runs (default: $XDG_CACHE_HOME/exporter or ~/.cache/exporter).")
+    Path cache;
+
+    @Option(names = "--no-cache", description = "Download into a temporary folder and keep nothing.")
+    boolean noCache;
+
     @Mixin
     RegistryOptions registry;
 
@@ -93,7 +100,8 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         }
         Progress progress = Progress.attach(spec.commandLine(), quiet);
         Path workParent = toStdout ? Path.of(System.getProperty("java.io.tmpdir")) : target.toAbsolutePath().getParent();
-        Exporter exporter = new Exporter(registry.client(), new ExportOptions(wanted.get(0), jobs, workParent, progress));
+        Exporter exporter = new Exporter(registry.client(),
+                new ExportOptions(wanted.get(0), jobs, workParent, cacheDir(), progress));
         long start = System.nanoTime();
         ExportResult result;
         if (format == OutputFormat.docker) {
@@ -118,19 +126,16 @@ abstract class AbstractPullCommand implements Callable<Integer> {
     }
 
     private interface ArchiveWrite {
-        ExportResult to(OutputStream out) throws IOException;
+        ExportResult to(WritableByteChannel out) throws IOException;
     }
 
     /** Writes to standard output ({@code target == null}) or atomically to a file. */
     private static ExportResult write(Path target, ArchiveWrite write) throws IOException {
         if (target == null) {
-            OutputStream stdout = new FileOutputStream(FileDescriptor.out);
-            ExportResult result = write.to(stdout);
-            stdout.flush();
-            return result;
+            return write.to(new FileOutputStream(FileDescriptor.out).getChannel());
         }
         try (AtomicOutputFile file = new AtomicOutputFile(target)) {
-            ExportResult result = write.to(file.stream());
+            ExportResult result = write.to(file.channel());
             file.commit();
             return result;
         } catch (IOException e) {
@@ -172,6 +177,22 @@ abstract class AbstractPullCommand implements Callable<Integer> {
             wanted.add(Platform.host());
         }
         return wanted;
+    }
+
+    /** The blob cache folder, or null with --no-cache. */
+    private Path cacheDir() {
+        if (noCache) {
+            if (cache != null) {
+                throw usage("--cache and --no-cache exclude each other");
+            }
+            return null;
+        }
+        if (cache != null) {
+            return cache;
+        }
+        String xdg = RegistryOptions.environment.get("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("exporter");
     }
 
     private ParameterException usage(String message) {

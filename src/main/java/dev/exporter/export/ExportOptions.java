@@ -11,8 +11,9 @@ import java.nio.file.Path;
  * @param platform   the platform to pick from multi-platform tags
  * @param jobs       concurrent blob downloads
  * @param workParent where temporary files go (a folder on the output's file system, so renames are atomic)
+ * @param cache      a blob cache folder shared between runs, or null to download into a temporary folder
  */
-public record ExportOptions(Platform platform, int jobs, Path workParent, ProgressListener progress) {
+public record ExportOptions(Platform platform, int jobs, Path workParent, Path cache, ProgressListener progress) {
 
     public ExportOptions {
         if (jobs < 1) {

@@ -23,10 +23,12 @@ import dev.exporter.registry.ResolvedImage;
 import dev.exporter.transfer.BlobFetcher;
 import dev.exporter.transfer.BlobStore;
 import dev.exporter.transfer.LayerUnpacker;
+import dev.exporter.transfer.Tap;
 import dev.exporter.transfer.TempPaths;
 
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.InputStream;
+import java.nio.channels.WritableByteChannel;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,11 +123,10 @@ public final class Exporter {
     }
 
     /** Writes an OCI image layout tar (with docker's manifest.json) of {@code images} to {@code out}. */
-    public ExportResult writeOciArchive(List<OciImage> images, OutputStream out) throws IOException {
+    public ExportResult writeOciArchive(List<OciImage> images, WritableByteChannel out) throws IOException {
         Path work = TempPaths.createDirectory(options.workParent(), ".exporter-");
         try {
-            BlobStore store = new BlobStore(work.resolve("blobs"));
-            Map<Digest, Path> blobs = fetchOci(images, store);
+            Map<Digest, Path> blobs = fetchOci(images, blobStore(work));
             OciLayoutWriter.writeTar(layoutImages(images), blobs, out);
             return result(images);
         } finally {
@@ -186,12 +187,17 @@ public final class Exporter {
         return new ExportResult(images.stream().map(OciImage::primary).toList(), bytes);
     }
 
+    /** The shared cache when there is one, else a store inside this run's temporary folder. */
+    private BlobStore blobStore(Path work) {
+        return new BlobStore(options.cache() != null ? options.cache().resolve("blobs") : work.resolve("blobs"));
+    }
+
     /** An unpacked layer: the uncompressed tar and the digest it actually has. */
     private record Unpacked(Path tar, Digest diffId) {
     }
 
     /** Writes the {@code docker save} format of {@code images} to {@code out}. */
-    public ExportResult writeDockerArchive(List<ResolvedImage> images, OutputStream out) throws IOException {
+    public ExportResult writeDockerArchive(List<ResolvedImage> images, WritableByteChannel out) throws IOException {
         for (ResolvedImage image : images) {
             for (Descriptor layer : image.manifest().layers()) {
                 if (!MediaTypes.isLayer(layer.mediaType())) {
@@ -201,8 +207,7 @@ public final class Exporter {
             }
         }
         Path work = TempPaths.createDirectory(options.workParent(), ".exporter-");
-        try (BlobFetcher fetcher = new BlobFetcher(client, new BlobStore(work.resolve("blobs")), options.jobs(),
-                options.progress())) {
+        try (BlobFetcher fetcher = new BlobFetcher(client, blobStore(work), options.jobs(), options.progress())) {
             Path layerDir = Files.createDirectories(work.resolve("layers"));
             Map<Digest, CompletableFuture<Unpacked>> byBlob = new HashMap<>();
             List<List<CompletableFuture<Unpacked>>> perImage = new ArrayList<>();
@@ -210,8 +215,11 @@ public final class Exporter {
             for (ResolvedImage image : images) {
                 List<CompletableFuture<Unpacked>> layers = new ArrayList<>();
                 for (Descriptor layer : image.manifest().layers()) {
-                    CompletableFuture<Unpacked> unpacked = byBlob.computeIfAbsent(layer.digest(), d ->
-                            fetcher.then(fetcher.fetch(image.reference(), layer), blob -> unpack(blob, layerDir, layer)));
+                    CompletableFuture<Unpacked> unpacked = byBlob.computeIfAbsent(layer.digest(), d -> {
+                        UnpackTap tap = new UnpackTap(layerDir.resolve(layer.digest().hex() + ".tar"));
+                        return fetcher.then(fetcher.fetch(image.reference(), layer, tap),
+                                blob -> tap.result != null ? tap.result : unpack(blob, tap.target));
+                    });
                     layers.add(unpacked);
                     all.add(unpacked);
                 }
@@ -245,12 +253,27 @@ public final class Exporter {
         }
     }
 
-    private static Unpacked unpack(Path blob, Path layerDir, Descriptor layer) {
-        Path tar = layerDir.resolve(layer.digest().hex() + ".tar");
+    /** Decompresses a layer while it downloads; leaves {@code result} null if the download was not tapped. */
+    private static final class UnpackTap implements Tap {
+        final Path target;
+        volatile Unpacked result;
+
+        UnpackTap(Path target) {
+            this.target = target;
+        }
+
+        @Override
+        public void consume(InputStream blob) throws IOException {
+            result = new Unpacked(target, LayerUnpacker.unpack(blob, target));
+        }
+    }
+
+    /** Decompresses a stored (cached or resumed) layer blob. */
+    private static Unpacked unpack(Path blob, Path tar) {
         try {
             return new Unpacked(tar, LayerUnpacker.unpack(blob, tar));
         } catch (IOException e) {
-            throw new UncheckedIOException("unpack layer " + layer.digest() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("unpack layer " + blob.getFileName() + ": " + e.getMessage(), e);
         }
     }
 

@@ -6,6 +6,7 @@ import dev.exporter.registry.RegistryException;
 import dev.exporter.registry.RegistryException.Kind;
 import dev.exporter.registry.RegistryResponse;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,15 +34,17 @@ final class BlobDownload implements BlobPuller.BlobReader<Path> {
     private final Path partial;
     private final ProgressListener progress;
     private final String action;
+    private final Tap tap;
     /** Bytes of the partial file already reported to the listener. */
     private long reported;
 
-    BlobDownload(Descriptor blob, BlobStore store, ProgressListener progress, String action) {
+    BlobDownload(Descriptor blob, BlobStore store, ProgressListener progress, String action, Tap tap) {
         this.blob = blob;
         this.store = store;
         this.partial = store.partial(blob.digest());
         this.progress = progress;
         this.action = action;
+        this.tap = tap;
     }
 
     @Override
@@ -70,32 +73,32 @@ final class BlobDownload implements BlobPuller.BlobReader<Path> {
         } else if (reported > 0) {
             report(-reported);
         }
-        long total = offset;
-        StandardOpenOption mode = offset > 0 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
         // Read failures are the network's and worth a retry (IOException); write failures are the disk's and are
         // not (UncheckedIOException), or a full disk would be retried with backoff before it is reported.
-        try (OutputStream out = localWrite(() -> Files.newOutputStream(partial, StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE, mode))) {
-            InputStream in = response.body();
-            byte[] buf = new byte[BUFFER];
-            int n;
-            while ((n = in.read(buf)) != -1) {
-                if (total + n > blob.size()) {
-                    throw invalid("registry sent more than the declared " + blob.size() + " bytes");
+        StandardOpenOption mode = offset > 0 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
+        long total;
+        try (OutputStream out = localWrite(() -> new BufferedOutputStream(Files.newOutputStream(partial,
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode), BUFFER));
+             Tapped tapped = new Tapped(response.body(), out, hasher, offset)) {
+            if (offset == 0 && tap != null) {
+                // A fresh download feeds the consumer as it arrives; a resumed one leaves it to read the file later.
+                try {
+                    tap.consume(tapped);
+                } catch (IOException e) {
+                    if (e == tapped.networkFailure) {
+                        throw e;
+                    }
+                    // The consumer choked on the content (say, corrupt gzip). Finish and verify the download: a
+                    // digest mismatch is the real error then; if the digest holds, the caller's own read of the
+                    // stored file reports the content problem.
                 }
-                hasher.update(buf, 0, n);
-                int length = n;
-                localWrite(() -> {
-                    out.write(buf, 0, length);
-                    return null;
-                });
-                total += n;
-                report(n);
             }
+            tapped.drain();
             localWrite(() -> {
                 out.flush();
                 return null;
             });
+            total = tapped.total;
         }
         if (total < blob.size()) {
             throw new IOException("connection closed after " + total + " of " + blob.size() + " bytes");
@@ -108,6 +111,64 @@ final class BlobDownload implements BlobPuller.BlobReader<Path> {
             return null;
         });
         return store.path(blob.digest());
+    }
+
+    /**
+     * The blob body as it is saved: every byte read is size-checked, hashed, written to the partial file and
+     * reported, whoever reads it (the consumer of a {@link Tap}, or {@link #drain()}).
+     */
+    private final class Tapped extends InputStream {
+        private final InputStream in;
+        private final OutputStream out;
+        private final MessageDigest hasher;
+        private long total;
+        /** The last failure reading the response, to tell it apart from the consumer's own failures. */
+        private IOException networkFailure;
+
+        Tapped(InputStream in, OutputStream out, MessageDigest hasher, long offset) {
+            this.in = in;
+            this.out = out;
+            this.hasher = hasher;
+            this.total = offset;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            int n;
+            try {
+                n = in.read(buf, off, len);
+            } catch (IOException e) {
+                networkFailure = e;
+                throw e;
+            }
+            if (n <= 0) {
+                return n;
+            }
+            if (total + n > blob.size()) {
+                throw invalid("registry sent more than the declared " + blob.size() + " bytes");
+            }
+            hasher.update(buf, off, n);
+            localWrite(() -> {
+                out.write(buf, off, n);
+                return null;
+            });
+            total += n;
+            report(n);
+            return n;
+        }
+
+        void drain() throws IOException {
+            byte[] buf = new byte[BUFFER];
+            while (read(buf, 0, buf.length) != -1) {
+                // each read saves and hashes the bytes
+            }
+        }
     }
 
     /** Whether {@code contentRange} is exactly the rest of the blob after the {@code have} bytes we hold. */

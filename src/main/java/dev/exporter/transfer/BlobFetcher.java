@@ -49,6 +49,14 @@ public final class BlobFetcher implements AutoCloseable {
 
     /** The blob's path in the store once it is there and verified; downloads it unless it already is. */
     public CompletableFuture<Path> fetch(ImageReference repository, Descriptor blob) {
+        return fetch(repository, blob, null);
+    }
+
+    /**
+     * Like {@link #fetch(ImageReference, Descriptor)}, letting {@code tap} (may be null) read the bytes as they
+     * arrive. The tap of the first caller for a digest is the one used.
+     */
+    public CompletableFuture<Path> fetch(ImageReference repository, Descriptor blob, Tap tap) {
         return inFlight.computeIfAbsent(blob.digest(), digest -> CompletableFuture.supplyAsync(() -> {
             if (store.contains(blob)) {
                 progress.started(blob, true);
@@ -57,7 +65,7 @@ public final class BlobFetcher implements AutoCloseable {
             }
             progress.started(blob, false);
             store.prepare(digest);
-            BlobDownload download = new BlobDownload(blob, store, progress, BlobPuller.describe(repository, digest));
+            BlobDownload download = new BlobDownload(blob, store, progress, BlobPuller.describe(repository, digest), tap);
             try {
                 Path path = client.call(repository.registry(), repository.apiHost(), repository.isLoopbackRegistry(),
                         new BlobPuller<>(repository, digest, download));

@@ -32,10 +32,16 @@ public final class BlobStore {
         return root.resolve(digest.algorithm()).resolve(digest.hex());
     }
 
-    /** Where an unfinished download of the blob is kept so it can be resumed. */
+    /**
+     * Where this process keeps an unfinished download of the blob so a retry can resume it. The name is unique per
+     * process, so concurrent runs sharing a cache never write into each other's files; the first to finish renames
+     * its verified copy into place.
+     */
     Path partial(Digest digest) {
-        return root.resolve(digest.algorithm()).resolve(digest.hex() + ".partial");
+        return root.resolve(digest.algorithm()).resolve(digest.hex() + ".partial-" + PROCESS);
     }
+
+    private static final String PROCESS = Long.toString(ProcessHandle.current().pid());
 
     /**
      * Whether the blob is present with the right size and content. A file that fails the check is removed, so it

@@ -26,14 +26,33 @@ public final class LayerUnpacker {
 
     /** Decompresses {@code blob} into {@code target} and returns the uncompressed content's digest. */
     public static Digest unpack(Path blob, Path target) throws IOException {
+        try (InputStream in = Files.newInputStream(blob)) {
+            return unpack(in, target);
+        }
+    }
+
+    /**
+     * Decompresses a layer stream into {@code target} and returns the uncompressed content's digest. Failures to
+     * write {@code target} are the disk's, not the input's, and surface as {@link java.io.UncheckedIOException}.
+     */
+    public static Digest unpack(InputStream blob, Path target) throws IOException {
         MessageDigest hasher = Digest.newSha256();
-        try (InputStream in = decompressed(new BufferedInputStream(Files.newInputStream(blob), BUFFER));
-             OutputStream out = Files.newOutputStream(target)) {
+        OutputStream out;
+        try {
+            out = Files.newOutputStream(target);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("write " + target + ": " + e.getMessage(), e);
+        }
+        try (InputStream in = decompressed(new BufferedInputStream(blob, BUFFER)); out) {
             byte[] buf = new byte[BUFFER];
             int n;
             while ((n = in.read(buf)) != -1) {
                 hasher.update(buf, 0, n);
-                out.write(buf, 0, n);
+                try {
+                    out.write(buf, 0, n);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException("write " + target + ": " + e.getMessage(), e);
+                }
             }
         }
         return Digest.sha256(hasher.digest());
