@@ -6,7 +6,6 @@ import dev.exporter.registry.RegistryException.Kind;
 import dev.exporter.registry.auth.CredentialProvider;
 import dev.exporter.registry.auth.RegistryAuthenticator;
 
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,8 +37,7 @@ public final class RegistryClient {
 
     private final TransportOptions options;
     private final RetryPolicy retryPolicy;
-    private final HttpClient verifyingClient;
-    private final HttpClient trustingClient;
+    private final HttpClients clients;
     private final RegistryAuthenticator authenticator;
     /** Registries whose scheme is settled: {@code https://host} or {@code http://host}. */
     private final Map<String, String> baseUrls = new ConcurrentHashMap<>();
@@ -47,20 +45,8 @@ public final class RegistryClient {
     public RegistryClient(TransportOptions options, RetryPolicy retryPolicy, CredentialProvider credentials) {
         this.options = options;
         this.retryPolicy = retryPolicy;
-        SSLContext verifying = TlsContexts.verifying(options.caCert());
-        this.verifyingClient = newClient(options.insecureTls() ? TlsContexts.trustAll() : verifying);
-        this.trustingClient = newClient(TlsContexts.trustAll());
-        this.authenticator = new RegistryAuthenticator(verifyingClient, credentials, options.readTimeout(),
-                Clock.systemUTC());
-    }
-
-    private HttpClient newClient(SSLContext ssl) {
-        return HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(options.connectTimeout())
-                .sslContext(ssl)
-                .build();
+        this.clients = new HttpClients(options);
+        this.authenticator = new RegistryAuthenticator(clients, credentials, options.readTimeout(), Clock.systemUTC());
     }
 
     public RegistryAuthenticator authenticator() {
@@ -107,8 +93,7 @@ public final class RegistryClient {
         for (int redirects = 0; ; ) {
             HttpResponse<InputStream> response;
             try {
-                response = send(loopback && base.startsWith("https://") ? trustingClient : verifyingClient,
-                        request(endpoint, uri, sameHost ? authorization : null));
+                response = send(clients.apply(uri), request(endpoint, uri, sameHost ? authorization : null));
             } catch (IOException e) {
                 if (loopback && base.startsWith("https://") && !baseUrls.containsKey(apiHost) && isTlsFailure(e)) {
                     // docker treats loopback registries as insecure: no TLS there means plain http.

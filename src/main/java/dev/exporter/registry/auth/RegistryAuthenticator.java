@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The {@code WWW-Authenticate} challenge flow of the distribution spec: learns each registry's challenge from its
@@ -34,7 +35,7 @@ public final class RegistryAuthenticator {
     /** The spec's default lifetime when a token server does not say. */
     private static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofSeconds(60);
 
-    private final HttpClient http;
+    private final Function<URI, HttpClient> http;
     private final CredentialProvider credentials;
     private final Duration timeout;
     private final Clock clock;
@@ -44,7 +45,9 @@ public final class RegistryAuthenticator {
     private record Token(String value, Instant expiresAt) {
     }
 
-    public RegistryAuthenticator(HttpClient http, CredentialProvider credentials, Duration timeout, Clock clock) {
+    /** {@code http} picks the client for a token realm's URL. */
+    public RegistryAuthenticator(Function<URI, HttpClient> http, CredentialProvider credentials, Duration timeout,
+                                 Clock clock) {
         this.http = http;
         this.credentials = credentials;
         this.timeout = timeout;
@@ -139,7 +142,7 @@ public final class RegistryAuthenticator {
         }
         HttpResponse<byte[]> response;
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            response = http.apply(request.uri()).send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new RegistryException(Kind.NETWORK, 0, action + ": token request to " + request.uri().getHost()
                     + " failed: " + describe(e), e);
