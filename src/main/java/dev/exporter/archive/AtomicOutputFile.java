@@ -31,6 +31,12 @@ public final class AtomicOutputFile implements AutoCloseable {
         Path parent = this.target.getParent();
         Files.createDirectories(parent);
         this.temp = TempPaths.register(Files.createTempFile(parent, "." + this.target.getFileName() + ".", ".tmp"));
+        // Temporary files are created owner-only; an archive is not a secret, so give it the usual rw-r--r--.
+        try {
+            Files.setPosixFilePermissions(temp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException notPosix) {
+            // other file systems keep their defaults
+        }
         this.channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
     }
 

@@ -13,8 +13,6 @@ import dev.exporter.image.ManifestDocument;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.reference.Platform;
 import dev.exporter.registry.ImageResolver;
-import dev.exporter.registry.RegistryException;
-import dev.exporter.registry.RegistryException.Kind;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -97,8 +95,7 @@ public final class InspectCommand implements Callable<Integer> {
         Optional<Descriptor> chosen = index.select(wanted);
         if (chosen.isEmpty()) {
             if (asked != null) {
-                throw new RegistryException(Kind.NOT_FOUND, 0, "pull manifest " + reference + ": no image for platform "
-                        + asked + " (available: " + (platforms.isEmpty() ? "none" : index.describePlatforms()) + ")");
+                ImageResolver.choose(reference, index, asked); // throws, listing the platforms the index has
             }
             summary.putNull("image");
             return summary;

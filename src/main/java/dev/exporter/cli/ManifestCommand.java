@@ -1,6 +1,5 @@
 package dev.exporter.cli;
 
-import dev.exporter.image.Descriptor;
 import dev.exporter.image.ImageIndex;
 import dev.exporter.image.ManifestDocument;
 import dev.exporter.reference.Digest;
@@ -10,8 +9,6 @@ import dev.exporter.registry.ImageResolver;
 import dev.exporter.registry.RawManifest;
 import dev.exporter.registry.RawManifestPuller;
 import dev.exporter.registry.RegistryClient;
-import dev.exporter.registry.RegistryException;
-import dev.exporter.registry.RegistryException.Kind;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -81,9 +78,6 @@ public final class ManifestCommand implements Callable<Integer> {
         if (!(top instanceof ImageIndex index)) {
             return top;
         }
-        Descriptor chosen = index.select(wanted).orElseThrow(() -> new RegistryException(Kind.NOT_FOUND, 0,
-                "pull manifest " + reference + ": no image for platform " + wanted + " (available: "
-                        + (index.platformManifests().isEmpty() ? "none" : index.describePlatforms()) + ")"));
-        return resolver.platformManifest(reference, chosen);
+        return resolver.platformManifest(reference, ImageResolver.choose(reference, index, wanted));
     }
 }

@@ -12,13 +12,13 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * {@code GET /v2/<name>/manifests/<reference>} for looking at a manifest rather than using it: the bytes are kept
- * as served and not parsed, so artifacts and old schema 1 manifests can be shown too. Size-capped like
- * {@link ManifestPuller}, and digest-checked when pulled by digest.
+ * {@code GET /v2/<name>/manifests/<reference>}: the bytes as served, not parsed, so artifacts and old schema 1
+ * manifests can be shown too (and refused with a clear message by {@link ManifestPuller}, which parses them).
+ * Capped at 4 MiB like the distribution registry, and digest-checked when pulled by digest.
  */
 public final class RawManifestPuller implements RegistryEndpoint<RawManifest> {
 
-    /** Everything {@link ManifestPuller} asks for, then schema 1 so old images still show up. */
+    /** Every type we can read, then schema 1 so old images are reported as such rather than as missing. */
     private static final List<String> ACCEPT;
 
     static {
@@ -61,10 +61,13 @@ public final class RawManifestPuller implements RegistryEndpoint<RawManifest> {
 
     @Override
     public RawManifest handle(RegistryResponse response) throws IOException {
+        String length = response.header("Content-Length");
+        if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > ManifestDocument.MAX_SIZE) {
+            throw tooLarge(response.status());
+        }
         byte[] raw = response.body().readNBytes(ManifestDocument.MAX_SIZE + 1);
         if (raw.length > ManifestDocument.MAX_SIZE) {
-            throw new RegistryException(Kind.INVALID_CONTENT, response.status(), description()
-                    + ": manifest larger than " + ManifestDocument.MAX_SIZE / (1024 * 1024) + " MiB");
+            throw tooLarge(response.status());
         }
         Digest pinned = reference.digest();
         Digest digest = pinned != null ? new Digest(pinned.algorithm(), HexFormat.of().formatHex(pinned.newHasher().digest(raw)))
@@ -74,5 +77,10 @@ public final class RawManifestPuller implements RegistryEndpoint<RawManifest> {
                     + ": digest mismatch: registry sent content with digest " + digest);
         }
         return new RawManifest(raw, response.header("Content-Type"), digest);
+    }
+
+    private RegistryException tooLarge(int status) {
+        return new RegistryException(Kind.INVALID_CONTENT, status, description() + ": manifest larger than "
+                + ManifestDocument.MAX_SIZE / (1024 * 1024) + " MiB");
     }
 }

@@ -86,5 +86,11 @@ public final class BlobFetcher implements AutoCloseable {
     @Override
     public void close() {
         pool.shutdownNow();
+        try {
+            // Let interrupted downloads stop before the caller deletes the folder they write into.
+            pool.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -186,12 +186,21 @@ public final class FaultProxy implements AutoCloseable {
         return ex -> ex.send(ex.forward(ex.request().headers()));
     }
 
-    /** Sends the headers and {@code bytes} body bytes, then resets the connection (TCP RST). */
+    /**
+     * Sends the headers and {@code bytes} body bytes, then resets the connection (TCP RST). It pauses briefly
+     * before the reset: Linux drops received-but-unread data when a RST arrives, and the pause lets the client
+     * read what was sent, as it would on a real link where the break comes long after the bytes.
+     */
     public static Fault resetAfter(long bytes) {
         return ex -> {
             Upstream up = ex.forward(ex.request().headers());
             ex.writeHead(up.status(), up.headers(), up.body().length);
             ex.writeBody(up.body(), 0, (int) Math.min(bytes, up.body().length));
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             ex.reset();
         };
     }

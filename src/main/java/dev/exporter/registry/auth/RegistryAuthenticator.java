@@ -18,7 +18,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -141,12 +145,23 @@ public final class RegistryAuthenticator {
             throw new RegistryException(Kind.PROTOCOL, 0, action + ": invalid token realm '" + realm + "'");
         }
         HttpResponse<byte[]> response;
+        // The request timeout only covers the response headers; bound the whole exchange so that a token
+        // service that stalls in the middle of its body cannot hang the pull.
+        CompletableFuture<HttpResponse<byte[]>> exchange =
+                http.apply(request.uri()).sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
         try {
-            response = http.apply(request.uri()).send(request, HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException e) {
+            response = exchange.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            String why = cause instanceof IOException io ? describe(io) : String.valueOf(cause);
             throw new RegistryException(Kind.NETWORK, 0, action + ": token request to " + request.uri().getHost()
-                    + " failed: " + describe(e), e);
+                    + " failed: " + why, cause);
+        } catch (TimeoutException e) {
+            exchange.cancel(true);
+            throw new RegistryException(Kind.NETWORK, 0, action + ": token request to " + request.uri().getHost()
+                    + " timed out");
         } catch (InterruptedException e) {
+            exchange.cancel(true);
             Thread.currentThread().interrupt();
             throw new RegistryException(Kind.NETWORK, 0, action + ": interrupted");
         }
