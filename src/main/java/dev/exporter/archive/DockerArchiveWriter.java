@@ -135,7 +135,8 @@ public final class DockerArchiveWriter {
         return withNewline(GoJson.marshal(out));
     }
 
-    private static byte[] withNewline(byte[] json) {
+    /** docker writes its JSON files with a trailing newline (Go's json.Encoder). */
+    static byte[] withNewline(byte[] json) {
         byte[] out = java.util.Arrays.copyOf(json, json.length + 1);
         out[json.length] = '\n';
         return out;

@@ -45,7 +45,7 @@ public final class OciLayoutWriter {
             entries.put(blobPath(blob.getKey()), blob.getValue());
         }
         entries.put(INDEX, Json.write(index(null, images)));
-        entries.put(DOCKER_MANIFEST, withNewline(Json.write(dockerManifest(null, images))));
+        entries.put(DOCKER_MANIFEST, DockerArchiveWriter.withNewline(Json.write(dockerManifest(null, images))));
         entries.put(LAYOUT_MARKER, LAYOUT);
         Set<String> folders = new HashSet<>();
         try (TarWriter tar = new TarWriter(out)) {
@@ -79,7 +79,7 @@ public final class OciLayoutWriter {
         JsonNode oldIndex = read(dir.resolve(INDEX));
         JsonNode oldManifest = read(dir.resolve(DOCKER_MANIFEST));
         writeAtomically(dir.resolve(INDEX), Json.write(index(oldIndex, images)));
-        writeAtomically(dir.resolve(DOCKER_MANIFEST), withNewline(Json.write(dockerManifest(oldManifest, images))));
+        writeAtomically(dir.resolve(DOCKER_MANIFEST), DockerArchiveWriter.withNewline(Json.write(dockerManifest(oldManifest, images))));
     }
 
     /** {@code blobs/<algorithm>/<hex>}; safe as a path because digests are validated hex. */
@@ -195,11 +195,5 @@ public final class OciLayoutWriter {
             out.stream().write(content);
             out.commit();
         }
-    }
-
-    private static byte[] withNewline(byte[] json) {
-        byte[] out = java.util.Arrays.copyOf(json, json.length + 1);
-        out[json.length] = '\n';
-        return out;
     }
 }
