@@ -71,7 +71,6 @@ public final class BlobCommand implements Callable<Integer> {
 
     private static void download(RegistryClient client, ImageReference repository, Digest digest, OutputStream out,
                                  String action) {
-        client.call(repository.registry(), repository.apiHost(), repository.isLoopbackRegistry(),
-                new BlobPuller<>(repository, digest, new VerifyingBlobCopy(digest, -1, out, action)));
+        client.call(repository, new BlobPuller<>(repository, digest, new VerifyingBlobCopy(digest, -1, out, action)));
     }
 }

@@ -51,8 +51,7 @@ public final class ManifestCommand implements Callable<Integer> {
         byte[] raw;
         Digest digest;
         if (wanted == null) {
-            RawManifest manifest = client.call(reference.registry(), reference.apiHost(), reference.isLoopbackRegistry(),
-                    new RawManifestPuller(reference));
+            RawManifest manifest = client.call(reference, new RawManifestPuller(reference));
             raw = manifest.raw();
             digest = manifest.digest();
         } else {

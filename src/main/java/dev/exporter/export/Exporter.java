@@ -211,7 +211,6 @@ public final class Exporter {
             Path layerDir = Files.createDirectories(work.resolve("layers"));
             Map<Digest, CompletableFuture<Unpacked>> byBlob = new HashMap<>();
             List<List<CompletableFuture<Unpacked>>> perImage = new ArrayList<>();
-            List<CompletableFuture<?>> all = new ArrayList<>();
             for (ResolvedImage image : images) {
                 List<CompletableFuture<Unpacked>> layers = new ArrayList<>();
                 for (Descriptor layer : image.manifest().layers()) {
@@ -221,11 +220,10 @@ public final class Exporter {
                                 blob -> tap.result != null ? tap.result : unpack(blob, tap.target));
                     });
                     layers.add(unpacked);
-                    all.add(unpacked);
                 }
                 perImage.add(layers);
             }
-            awaitAll(all);
+            awaitAll(new ArrayList<>(byBlob.values()));
             List<DockerImage> archiveImages = new ArrayList<>();
             long bytes = 0;
             for (int i = 0; i < images.size(); i++) {

@@ -25,8 +25,7 @@ public final class ImageResolver {
     }
 
     public ManifestDocument manifest(ImageReference reference) {
-        return client.call(reference.registry(), reference.apiHost(), reference.isLoopbackRegistry(),
-                new ManifestPuller(reference));
+        return client.call(reference, new ManifestPuller(reference));
     }
 
     /** Resolves {@code reference} for {@code platform}; an index without that platform is an error naming those it has. */
@@ -69,8 +68,7 @@ public final class ImageResolver {
         if (descriptor.size() > MAX_CONFIG_SIZE) {
             throw new RegistryException(Kind.INVALID_CONTENT, 0, action + ": config size " + descriptor.size() + " is implausibly large");
         }
-        byte[] raw = client.call(reference.registry(), reference.apiHost(), reference.isLoopbackRegistry(),
-                new BlobPuller<>(reference, descriptor.digest(), response -> readExactly(response, descriptor, action)));
+        byte[] raw = client.call(reference, new BlobPuller<>(reference, descriptor.digest(), response -> readExactly(response, descriptor, action)));
         ImageConfig config;
         try {
             config = ImageConfig.parse(raw, descriptor.digest(), action);

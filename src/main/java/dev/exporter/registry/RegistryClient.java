@@ -2,6 +2,7 @@ package dev.exporter.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.exporter.image.Json;
+import dev.exporter.reference.ImageReference;
 import dev.exporter.registry.RegistryException.Kind;
 import dev.exporter.registry.auth.CredentialProvider;
 import dev.exporter.registry.auth.RegistryAuthenticator;
@@ -51,6 +52,11 @@ public final class RegistryClient {
 
     public RegistryAuthenticator authenticator() {
         return authenticator;
+    }
+
+    /** Runs {@code endpoint} against the registry that {@code reference} names. */
+    public <T> T call(ImageReference reference, RegistryEndpoint<T> endpoint) {
+        return call(reference.registry(), reference.apiHost(), reference.isLoopbackRegistry(), endpoint);
     }
 
     /** Runs {@code endpoint} against {@code registry} (a registry name as in an image reference). */

@@ -48,8 +48,7 @@ public final class TagLister {
                 throw new RegistryException(Kind.PROTOCOL, 0, TagsPage.describe(repository)
                         + ": gave up after " + MAX_PAGES + " pages of tags");
             }
-            TagsPage.Page page = client.call(repository.registry(), repository.apiHost(),
-                    repository.isLoopbackRegistry(), new TagsPage(repository, path));
+            TagsPage.Page page = client.call(repository, new TagsPage(repository, path));
             tags.addAll(page.tags());
             if (page.next() == null) {
                 return tags;

@@ -67,8 +67,7 @@ public final class BlobFetcher implements AutoCloseable {
             store.prepare(digest);
             BlobDownload download = new BlobDownload(blob, store, progress, BlobPuller.describe(repository, digest), tap);
             try {
-                Path path = client.call(repository.registry(), repository.apiHost(), repository.isLoopbackRegistry(),
-                        new BlobPuller<>(repository, digest, download));
+                Path path = client.call(repository, new BlobPuller<>(repository, digest, download));
                 progress.finished(blob);
                 return path;
             } catch (RuntimeException e) {
