@@ -44,6 +44,11 @@ public final class AtomicOutputFile implements AutoCloseable {
         return channel;
     }
 
+    /** The hidden file being written, for writers that open channels of their own into it. */
+    public Path temporaryPath() {
+        return temp;
+    }
+
     public OutputStream stream() {
         if (stream == null) {
             stream = new BufferedOutputStream(Channels.newOutputStream(channel), 1024 * 1024);

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,13 +41,28 @@ public final class OciLayoutWriter {
      */
     public static void writeTar(List<OciLayoutImage> images, Map<Digest, Path> blobs, WritableByteChannel out)
             throws IOException {
+        writeTar(images, blobs, Map.of(), out);
+    }
+
+    /**
+     * Writes a layout tar in which the blobs of {@code reserved} (digest to size) are left as holes of their exact
+     * size, for downloads to fill in place; returns each one's offset in the file. {@code out} must be a
+     * {@link java.nio.channels.FileChannel} of an empty file. The result is byte-identical to
+     * {@link #writeTar(List, Map, WritableByteChannel)} once every hole holds its blob.
+     */
+    public static Map<Digest, Long> writeTar(List<OciLayoutImage> images, Map<Digest, Path> files,
+                                             Map<Digest, Long> reserved, WritableByteChannel out) throws IOException {
         Map<String, Object> entries = new TreeMap<>();
-        for (Map.Entry<Digest, Path> blob : blobs.entrySet()) {
-            entries.put(blobPath(blob.getKey()), blob.getValue());
-        }
+        Map<String, Digest> reservedNames = new HashMap<>();
+        files.forEach((digest, file) -> entries.put(blobPath(digest), file));
+        reserved.forEach((digest, size) -> {
+            entries.put(blobPath(digest), size);
+            reservedNames.put(blobPath(digest), digest);
+        });
         entries.put(INDEX, Json.write(index(null, images)));
         entries.put(DOCKER_MANIFEST, DockerArchiveWriter.withNewline(Json.write(dockerManifest(null, images))));
         entries.put(LAYOUT_MARKER, LAYOUT);
+        Map<Digest, Long> offsets = new HashMap<>();
         Set<String> folders = new HashSet<>();
         try (TarWriter tar = new TarWriter(out)) {
             for (Map.Entry<String, Object> e : entries.entrySet()) {
@@ -59,11 +75,14 @@ public final class OciLayoutWriter {
                 }
                 if (e.getValue() instanceof Path file) {
                     tar.file(name, file, Instant.EPOCH);
+                } else if (e.getValue() instanceof Long size) {
+                    offsets.put(reservedNames.get(name), tar.reserve(name, size, Instant.EPOCH));
                 } else {
                     tar.file(name, (byte[]) e.getValue(), Instant.EPOCH);
                 }
             }
         }
+        return offsets;
     }
 
     /**

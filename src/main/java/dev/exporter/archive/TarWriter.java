@@ -53,6 +53,23 @@ final class TarWriter implements Closeable {
         }
     }
 
+    /**
+     * Writes the header of a {@code size}-byte file but not its content, leaving a hole that the caller fills
+     * later (concurrently, through channels of its own); returns the content's offset in the file. Needs a
+     * {@link FileChannel} that started empty.
+     */
+    long reserve(String name, long size, Instant time) throws IOException {
+        if (!(out instanceof FileChannel file)) {
+            throw new IllegalStateException("reserving room needs a file channel");
+        }
+        header(name, 0100644, size, time, '0', "");
+        flush();
+        long start = file.position();
+        file.position(start + size);
+        pad(size);
+        return start;
+    }
+
     void symlink(String name, String target, Instant time) throws IOException {
         header(name, 0120777, 0, time, '2', target);
     }

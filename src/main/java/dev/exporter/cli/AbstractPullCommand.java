@@ -1,6 +1,7 @@
 package dev.exporter.cli;
 
 import dev.exporter.archive.AtomicOutputFile;
+import dev.exporter.export.ArchiveOutput;
 import dev.exporter.export.ExportOptions;
 import dev.exporter.export.ExportResult;
 import dev.exporter.export.Exporter;
@@ -18,7 +19,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,16 +126,16 @@ abstract class AbstractPullCommand implements Callable<Integer> {
     }
 
     private interface ArchiveWrite {
-        ExportResult to(WritableByteChannel out) throws IOException;
+        ExportResult to(ArchiveOutput out) throws IOException;
     }
 
     /** Writes to standard output ({@code target == null}) or atomically to a file. */
     private static ExportResult write(Path target, ArchiveWrite write) throws IOException {
         if (target == null) {
-            return write.to(new FileOutputStream(FileDescriptor.out).getChannel());
+            return write.to(ArchiveOutput.stream(new FileOutputStream(FileDescriptor.out).getChannel()));
         }
         try (AtomicOutputFile file = new AtomicOutputFile(target)) {
-            ExportResult result = write.to(file.channel());
+            ExportResult result = write.to(ArchiveOutput.file(file.channel(), file.temporaryPath()));
             file.commit();
             return result;
         } catch (IOException e) {

@@ -22,13 +22,16 @@ import dev.exporter.registry.RegistryException.Kind;
 import dev.exporter.registry.ResolvedImage;
 import dev.exporter.transfer.BlobFetcher;
 import dev.exporter.transfer.BlobStore;
+import dev.exporter.transfer.Landing;
 import dev.exporter.transfer.LayerUnpacker;
 import dev.exporter.transfer.Tap;
 import dev.exporter.transfer.TempPaths;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
+import java.nio.file.StandardOpenOption;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,15 +126,84 @@ public final class Exporter {
     }
 
     /** Writes an OCI image layout tar (with docker's manifest.json) of {@code images} to {@code out}. */
-    public ExportResult writeOciArchive(List<OciImage> images, WritableByteChannel out) throws IOException {
+    public ExportResult writeOciArchive(List<OciImage> images, ArchiveOutput out) throws IOException {
         Path work = TempPaths.createDirectory(options.workParent(), ".exporter-");
         try {
-            Map<Digest, Path> blobs = fetchOci(images, blobStore(work));
-            OciLayoutWriter.writeTar(layoutImages(images), blobs, out);
+            if (out.file() == null) {
+                Map<Digest, Path> blobs = fetchOci(images, blobStore(work));
+                OciLayoutWriter.writeTar(layoutImages(images), blobs, out.channel());
+            } else {
+                writeOciArchiveInPlace(images, out, new BlobStore(work.resolve("manifests")));
+            }
             return result(images);
         } finally {
             TempPaths.delete(work);
         }
+    }
+
+    /**
+     * Writes the layout tar with a hole of the right size for every config and layer, then lets the downloads fill
+     * their holes concurrently: blob bytes are written once, straight into the archive. With a cache, blobs go there
+     * first and are copied in as each completes.
+     */
+    private void writeOciArchiveInPlace(List<OciImage> images, ArchiveOutput out, BlobStore manifests)
+            throws IOException {
+        Map<Digest, Path> manifestFiles = storeManifests(images, manifests);
+        Map<Digest, Descriptor> blobs = new LinkedHashMap<>();
+        Map<Digest, ImageReference> repositories = new HashMap<>();
+        for (OciImage image : images) {
+            for (Descriptor blob : image.blobs()) {
+                if (!manifestFiles.containsKey(blob.digest()) && blobs.putIfAbsent(blob.digest(), blob) == null) {
+                    repositories.put(blob.digest(), image.reference());
+                }
+            }
+        }
+        Map<Digest, Long> sizes = new HashMap<>();
+        blobs.forEach((digest, blob) -> sizes.put(digest, blob.size()));
+        Map<Digest, Long> offsets = OciLayoutWriter.writeTar(layoutImages(images), manifestFiles, sizes, out.channel());
+        BlobStore cache = options.cache() == null ? null : new BlobStore(options.cache().resolve("blobs"));
+        try (BlobFetcher fetcher = new BlobFetcher(client, cache != null ? cache : manifests, options.jobs(),
+                options.progress())) {
+            List<CompletableFuture<?>> downloads = new ArrayList<>();
+            blobs.forEach((digest, blob) -> {
+                ImageReference repository = repositories.get(digest);
+                long offset = offsets.get(digest);
+                downloads.add(cache == null
+                        ? fetcher.download(repository, blob, Landing.region(out.file(), offset), null)
+                        : fetcher.then(fetcher.fetch(repository, blob), cached -> copyInto(cached, out.file(), offset, blob)));
+            });
+            awaitAll(downloads);
+        }
+    }
+
+    /** Copies a stored blob into its region of {@code file}, which starts at {@code offset}. */
+    private static Void copyInto(Path stored, Path file, long offset, Descriptor blob) {
+        try (FileChannel in = FileChannel.open(stored, StandardOpenOption.READ);
+             FileChannel target = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            target.position(offset);
+            for (long position = 0; position < blob.size(); ) {
+                long n = in.transferTo(position, blob.size() - position, target);
+                if (n <= 0) {
+                    throw new IOException(stored + " shrank while being copied");
+                }
+                position += n;
+            }
+            return null;
+        } catch (IOException e) {
+            throw new UncheckedIOException("copy blob " + blob.digest() + " into " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Every manifest and index of {@code images}, as files in {@code store}. */
+    private static Map<Digest, Path> storeManifests(List<OciImage> images, BlobStore store) throws IOException {
+        Map<Digest, Path> files = new HashMap<>();
+        for (OciImage image : images) {
+            files.put(image.root().digest(), store.put(image.root().digest(), image.root().raw()));
+            for (ImageManifest manifest : image.manifests()) {
+                files.put(manifest.digest(), store.put(manifest.digest(), manifest.raw()));
+            }
+        }
+        return files;
     }
 
     /**
@@ -161,12 +233,7 @@ public final class Exporter {
         }
         Map<Digest, Path> blobs = new TreeMap<>(java.util.Comparator.comparing(Digest::toString));
         downloads.forEach((digest, future) -> blobs.put(digest, future.join()));
-        for (OciImage image : images) {
-            blobs.put(image.root().digest(), store.put(image.root().digest(), image.root().raw()));
-            for (ImageManifest manifest : image.manifests()) {
-                blobs.put(manifest.digest(), store.put(manifest.digest(), manifest.raw()));
-            }
-        }
+        blobs.putAll(storeManifests(images, store));
         return blobs;
     }
 
@@ -197,7 +264,7 @@ public final class Exporter {
     }
 
     /** Writes the {@code docker save} format of {@code images} to {@code out}. */
-    public ExportResult writeDockerArchive(List<ResolvedImage> images, WritableByteChannel out) throws IOException {
+    public ExportResult writeDockerArchive(List<ResolvedImage> images, ArchiveOutput out) throws IOException {
         for (ResolvedImage image : images) {
             for (Descriptor layer : image.manifest().layers()) {
                 if (!MediaTypes.isLayer(layer.mediaType())) {
@@ -216,8 +283,11 @@ public final class Exporter {
                 for (Descriptor layer : image.manifest().layers()) {
                     CompletableFuture<Unpacked> unpacked = byBlob.computeIfAbsent(layer.digest(), d -> {
                         UnpackTap tap = new UnpackTap(layerDir.resolve(layer.digest().hex() + ".tar"));
-                        return fetcher.then(fetcher.fetch(image.reference(), layer, tap),
-                                blob -> tap.result != null ? tap.result : unpack(blob, tap.target));
+                        // Without a cache the compressed bytes are not kept at all: they only pass through gunzip.
+                        CompletableFuture<Path> blob = options.cache() == null
+                                ? fetcher.download(image.reference(), layer, Landing.nowhere(), tap)
+                                : fetcher.fetch(image.reference(), layer, tap);
+                        return fetcher.then(blob, stored -> tap.result != null ? tap.result : unpack(stored, tap));
                     });
                     layers.add(unpacked);
                 }
@@ -244,7 +314,7 @@ public final class Exporter {
                 archiveImages.add(new DockerImage(image.config(), repoTags(image.reference()), tars));
                 bytes += image.manifest().totalSize();
             }
-            DockerArchiveWriter.write(archiveImages, out);
+            DockerArchiveWriter.write(archiveImages, out.channel());
             return new ExportResult(images, bytes);
         } finally {
             TempPaths.delete(work);
@@ -255,6 +325,7 @@ public final class Exporter {
     private static final class UnpackTap implements Tap {
         final Path target;
         volatile Unpacked result;
+        volatile IOException failure;
 
         UnpackTap(Path target) {
             this.target = target;
@@ -262,16 +333,29 @@ public final class Exporter {
 
         @Override
         public void consume(InputStream blob) throws IOException {
-            result = new Unpacked(target, LayerUnpacker.unpack(blob, target));
+            failure = null;
+            try {
+                result = new Unpacked(target, LayerUnpacker.unpack(blob, target));
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
         }
     }
 
-    /** Decompresses a stored (cached or resumed) layer blob. */
-    private static Unpacked unpack(Path blob, Path tar) {
+    /**
+     * Decompresses a stored (cached or resumed) layer blob; a blob kept nowhere was verified, so what failed was
+     * its decompression while it streamed.
+     */
+    private static Unpacked unpack(Path stored, UnpackTap tap) {
+        String layer = tap.target.getFileName().toString().replace(".tar", "");
         try {
-            return new Unpacked(tar, LayerUnpacker.unpack(blob, tar));
+            if (stored == null) {
+                throw tap.failure != null ? tap.failure : new IOException("no content");
+            }
+            return new Unpacked(tap.target, LayerUnpacker.unpack(stored, tap.target));
         } catch (IOException e) {
-            throw new UncheckedIOException("unpack layer " + blob.getFileName() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("unpack layer " + layer + ": " + e.getMessage(), e);
         }
     }
 

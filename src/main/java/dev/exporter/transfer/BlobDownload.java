@@ -11,18 +11,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Streams one blob into a {@link BlobStore}, checking size and digest as the bytes arrive. When a retry follows a
- * broken connection it asks for the missing range only; a server that ignores {@code Range} simply sends the
- * whole blob again and the download restarts. The digest always covers the complete blob.
+ * Streams one blob to a {@link Landing}, checking size and digest as the bytes arrive. When a retry follows a
+ * broken connection and the landing keeps what it got, it asks for the missing range only; the digest state
+ * carries over, so nothing is read back. A server that ignores {@code Range} simply sends the whole blob again and
+ * the download restarts.
  */
 final class BlobDownload implements BlobPuller.BlobReader<Path> {
 
@@ -30,56 +29,54 @@ final class BlobDownload implements BlobPuller.BlobReader<Path> {
     private static final int BUFFER = 256 * 1024;
 
     private final Descriptor blob;
-    private final BlobStore store;
-    private final Path partial;
+    private final Landing landing;
     private final ProgressListener progress;
     private final String action;
     private final Tap tap;
-    /** Bytes of the partial file already reported to the listener. */
+    private final MessageDigest hasher;
+    /** Bytes landed and hashed so far, over all attempts. */
+    private long written;
+    /** Bytes reported to the listener. */
     private long reported;
 
-    BlobDownload(Descriptor blob, BlobStore store, ProgressListener progress, String action, Tap tap) {
+    BlobDownload(Descriptor blob, Landing landing, ProgressListener progress, String action, Tap tap) {
         this.blob = blob;
-        this.store = store;
-        this.partial = store.partial(blob.digest());
+        this.landing = landing;
         this.progress = progress;
         this.action = action;
         this.tap = tap;
+        this.hasher = blob.digest().newHasher();
     }
 
     @Override
     public Map<String, String> headers() {
-        long have = partialSize();
-        return have > 0 && have < blob.size() ? Map.of("Range", "bytes=" + have + "-") : Map.of();
+        return resumable() ? Map.of("Range", "bytes=" + written + "-") : Map.of();
+    }
+
+    private boolean resumable() {
+        return landing.keepsBytes() && written > 0 && written < blob.size();
     }
 
     @Override
     public Path read(RegistryResponse response) throws IOException {
         long offset = 0;
         if (response.status() == 206) {
-            long have = partialSize();
-            if (!isRestOfBlob(response.header("Content-Range"), have)) {
+            if (!resumable() || !isRestOfBlob(response.header("Content-Range"), written)) {
                 // A range we did not ask for: start over without Range on the next attempt.
-                deletePartial();
-                report(-reported);
+                startOver();
                 throw new IOException("registry answered with an unexpected range '"
                         + sanitize(response.header("Content-Range")) + "'");
             }
-            offset = have;
+            offset = written;
         }
-        MessageDigest hasher = blob.digest().newHasher();
-        if (offset > 0) {
-            hashExisting(hasher, offset);
-        } else if (reported > 0) {
-            report(-reported);
+        if (offset == 0) {
+            startOver();
         }
         // Read failures are the network's and worth a retry (IOException); write failures are the disk's and are
         // not (UncheckedIOException), or a full disk would be retried with backoff before it is reported.
-        StandardOpenOption mode = offset > 0 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
-        long total;
-        try (OutputStream out = localWrite(() -> new BufferedOutputStream(Files.newOutputStream(partial,
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode), BUFFER));
-             Tapped tapped = new Tapped(response.body(), out, hasher, offset)) {
+        long from = offset;
+        try (OutputStream out = localWrite(() -> new BufferedOutputStream(landing.open(from), BUFFER));
+             Tapped tapped = new Tapped(response.body(), out)) {
             if (offset == 0 && tap != null) {
                 // A fresh download feeds the consumer as it arrives; a resumed one leaves it to read the file later.
                 try {
@@ -89,8 +86,7 @@ final class BlobDownload implements BlobPuller.BlobReader<Path> {
                         throw e;
                     }
                     // The consumer choked on the content (say, corrupt gzip). Finish and verify the download: a
-                    // digest mismatch is the real error then; if the digest holds, the caller's own read of the
-                    // stored file reports the content problem.
+                    // digest mismatch is the real error then; if the digest holds, the consumer reports it.
                 }
             }
             tapped.drain();
@@ -98,38 +94,38 @@ final class BlobDownload implements BlobPuller.BlobReader<Path> {
                 out.flush();
                 return null;
             });
-            total = tapped.total;
         }
-        if (total < blob.size()) {
-            throw new IOException("connection closed after " + total + " of " + blob.size() + " bytes");
+        if (written < blob.size()) {
+            throw new IOException("connection closed after " + written + " of " + blob.size() + " bytes");
         }
         if (!blob.digest().matches(hasher.digest())) {
+            startOver();
             throw invalid("digest mismatch: the downloaded bytes do not hash to " + blob.digest());
         }
-        localWrite(() -> {
-            store.commit(partial, blob.digest());
-            return null;
-        });
-        return store.path(blob.digest());
+        return localWrite(landing::commit);
+    }
+
+    private void startOver() {
+        hasher.reset();
+        written = 0;
+        if (reported != 0) {
+            report(-reported);
+        }
     }
 
     /**
-     * The blob body as it is saved: every byte read is size-checked, hashed, written to the partial file and
+     * The blob body as it is saved: every byte read is size-checked, hashed, landed and
      * reported, whoever reads it (the consumer of a {@link Tap}, or {@link #drain()}).
      */
     private final class Tapped extends InputStream {
         private final InputStream in;
         private final OutputStream out;
-        private final MessageDigest hasher;
-        private long total;
         /** The last failure reading the response, to tell it apart from the consumer's own failures. */
         private IOException networkFailure;
 
-        Tapped(InputStream in, OutputStream out, MessageDigest hasher, long offset) {
+        Tapped(InputStream in, OutputStream out) {
             this.in = in;
             this.out = out;
-            this.hasher = hasher;
-            this.total = offset;
         }
 
         @Override
@@ -150,7 +146,7 @@ final class BlobDownload implements BlobPuller.BlobReader<Path> {
             if (n <= 0) {
                 return n;
             }
-            if (total + n > blob.size()) {
+            if (written + n > blob.size()) {
                 throw invalid("registry sent more than the declared " + blob.size() + " bytes");
             }
             hasher.update(buf, off, n);
@@ -158,7 +154,7 @@ final class BlobDownload implements BlobPuller.BlobReader<Path> {
                 out.write(buf, off, n);
                 return null;
             });
-            total += n;
+            written += n;
             report(n);
             return n;
         }
@@ -188,15 +184,15 @@ final class BlobDownload implements BlobPuller.BlobReader<Path> {
         try {
             return write.run();
         } catch (IOException e) {
-            deletePartial();
+            landing.discard();
             String reason = e instanceof java.nio.file.FileSystemException f && f.getReason() != null
                     ? f.getReason() : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            throw new UncheckedIOException(action + ": write " + partial + ": " + reason, e);
+            throw new UncheckedIOException(action + ": write " + landing + ": " + reason, e);
         }
     }
 
     private RegistryException invalid(String why) {
-        deletePartial();
+        landing.discard();
         return new RegistryException(Kind.INVALID_CONTENT, 0, action + ": " + why);
     }
 
@@ -205,44 +201,13 @@ final class BlobDownload implements BlobPuller.BlobReader<Path> {
         return oneLine.length() > 100 ? oneLine.substring(0, 100) + "..." : oneLine;
     }
 
-    private void hashExisting(MessageDigest hasher, long length) throws IOException {
-        try (InputStream in = Files.newInputStream(partial)) {
-            byte[] buf = new byte[BUFFER];
-            long left = length;
-            int n;
-            while (left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) != -1) {
-                hasher.update(buf, 0, n);
-                left -= n;
-            }
-        }
-        if (reported != length) {
-            report(length - reported);
-        }
-    }
-
     private void report(long bytes) {
         reported += bytes;
         progress.transferred(blob, bytes);
     }
 
-    private long partialSize() {
-        try {
-            return Files.exists(partial) ? Files.size(partial) : 0;
-        } catch (IOException e) {
-            return 0;
-        }
-    }
-
     /** Removes the unfinished file after a final failure. */
     void discard() {
-        deletePartial();
-    }
-
-    private void deletePartial() {
-        try {
-            Files.deleteIfExists(partial);
-        } catch (IOException ignored) {
-            // best effort: the folder it lives in is temporary or a cache that tolerates leftovers
-        }
+        landing.discard();
     }
 }

@@ -63,18 +63,30 @@ public final class BlobFetcher implements AutoCloseable {
                 progress.finished(blob);
                 return store.path(digest);
             }
-            progress.started(blob, false);
-            store.prepare(digest);
-            BlobDownload download = new BlobDownload(blob, store, progress, BlobPuller.describe(repository, digest), tap);
-            try {
-                Path path = client.call(repository, new BlobPuller<>(repository, digest, download));
-                progress.finished(blob);
-                return path;
-            } catch (RuntimeException e) {
-                download.discard();
-                throw e;
-            }
+            return get(repository, blob, Landing.store(store, digest), tap);
         }, pool));
+    }
+
+    /**
+     * Downloads {@code blob} straight to {@code landing}, bypassing the store: into a region of an archive, or only
+     * through {@code tap} ({@link Landing#nowhere()}). Completes with what {@link Landing#commit()} returns.
+     */
+    public CompletableFuture<Path> download(ImageReference repository, Descriptor blob, Landing landing, Tap tap) {
+        return inFlight.computeIfAbsent(blob.digest(),
+                digest -> CompletableFuture.supplyAsync(() -> get(repository, blob, landing, tap), pool));
+    }
+
+    private Path get(ImageReference repository, Descriptor blob, Landing landing, Tap tap) {
+        progress.started(blob, false);
+        BlobDownload download = new BlobDownload(blob, landing, progress, BlobPuller.describe(repository, blob.digest()), tap);
+        try {
+            Path path = client.call(repository, new BlobPuller<>(repository, blob.digest(), download));
+            progress.finished(blob);
+            return path;
+        } catch (RuntimeException e) {
+            download.discard();
+            throw e;
+        }
     }
 
     /** Runs {@code step} on the download pool once {@code future} completes. */

@@ -1,0 +1,136 @@
+package dev.exporter.transfer;
+
+import dev.exporter.reference.Digest;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Where a download's bytes land: a file of its own in a {@link BlobStore}, a region reserved for the blob inside an
+ * archive being written, or nowhere (when a {@link Tap} is the only reader). A download writes through
+ * {@link #open}, then {@link #commit}s once size and digest are verified, or {@link #discard}s after a final failure.
+ */
+public interface Landing {
+
+    /**
+     * Opens for writing from byte {@code offset} of the blob; 0 starts over, dropping what an earlier attempt wrote.
+     * Only a {@link #keepsBytes() keeping} landing is ever asked for another offset.
+     */
+    OutputStream open(long offset) throws IOException;
+
+    /** Whether bytes written stay readable, so a broken download can resume instead of starting over. */
+    boolean keepsBytes();
+
+    /** Makes the verified blob visible; returns its own file, or null when it has none (a region or nowhere). */
+    Path commit() throws IOException;
+
+    /** Removes what an unfinished download left, best effort. */
+    void discard();
+
+    /** A store's blob: written under a per-process partial name, renamed into place when verified. */
+    static Landing store(BlobStore store, Digest digest) {
+        Path partial = store.partial(digest);
+        return new Landing() {
+            @Override
+            public OutputStream open(long offset) throws IOException {
+                store.prepare(digest);
+                return Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        offset > 0 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
+            }
+
+            @Override
+            public boolean keepsBytes() {
+                return true;
+            }
+
+            @Override
+            public Path commit() throws IOException {
+                store.commit(partial, digest);
+                return store.path(digest);
+            }
+
+            @Override
+            public void discard() {
+                try {
+                    Files.deleteIfExists(partial);
+                } catch (IOException ignored) {
+                    // best effort: the folder is temporary or a cache that tolerates leftovers
+                }
+            }
+
+            @Override
+            public String toString() {
+                return partial.toString();
+            }
+        };
+    }
+
+    /**
+     * The bytes {@code [start, start + size)} of {@code file}, reserved for the blob by whoever writes the file. Each
+     * attempt opens a channel of its own, so downloads fill their regions of one file concurrently.
+     */
+    static Landing region(Path file, long start) {
+        return new Landing() {
+            @Override
+            public OutputStream open(long offset) throws IOException {
+                FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE);
+                channel.position(start + offset);
+                return Channels.newOutputStream(channel);
+            }
+
+            @Override
+            public boolean keepsBytes() {
+                return true;
+            }
+
+            @Override
+            public Path commit() {
+                return null;
+            }
+
+            @Override
+            public void discard() {
+                // the file's owner discards the whole file
+            }
+
+            @Override
+            public String toString() {
+                return file.toString();
+            }
+        };
+    }
+
+    /** Keeps nothing: the bytes only pass through the download's {@link Tap}. */
+    static Landing nowhere() {
+        return new Landing() {
+            @Override
+            public OutputStream open(long offset) {
+                return OutputStream.nullOutputStream();
+            }
+
+            @Override
+            public boolean keepsBytes() {
+                return false;
+            }
+
+            @Override
+            public Path commit() {
+                return null;
+            }
+
+            @Override
+            public void discard() {
+            }
+
+            @Override
+            public String toString() {
+                return "the stream";
+            }
+        };
+    }
+}
