@@ -30,7 +30,7 @@ public final class DockerArchiveWriter {
     private DockerArchiveWriter() {
     }
 
-    private sealed interface Item permits Dir, Bytes, FileItem, Link {
+    private sealed interface Item permits Dir, Bytes, FileItem, Hole, Link {
     }
 
     private record Dir(Instant time) implements Item {
@@ -42,11 +42,19 @@ public final class DockerArchiveWriter {
     private record FileItem(Path content, Instant time) implements Item {
     }
 
+    private record Hole(Digest diffId, long size, Instant time) implements Item {
+    }
+
     private record Link(String target, Instant time) implements Item {
     }
 
-    /** Writes {@code images} as one archive; images with the same config are merged and their tags combined. */
-    public static void write(List<DockerImage> images, WritableByteChannel out) throws IOException {
+    /**
+     * Writes {@code images} as one archive; images with the same config are merged and their tags combined. Layers
+     * given as {@link LayerTar.Hole}s are left as holes of their size (which needs {@code out} to be a
+     * {@link java.nio.channels.FileChannel} of an empty file); returns each hole's offset by diff id. Once filled,
+     * the file is byte-identical to one written from finished layer files.
+     */
+    public static Map<Digest, Long> write(List<DockerImage> images, WritableByteChannel out) throws IOException {
         Map<String, Item> items = new TreeMap<>();
         Map<Digest, String> layerPathByDiffId = new HashMap<>();
         Map<Digest, ManifestEntry> entries = new LinkedHashMap<>();
@@ -77,6 +85,7 @@ public final class DockerArchiveWriter {
         if (!repositories.isEmpty()) {
             items.put("repositories", new Bytes(withNewline(GoJson.marshal(repositories)), EPOCH));
         }
+        Map<Digest, Long> holes = new HashMap<>();
         try (TarWriter tar = new TarWriter(out)) {
             for (Map.Entry<String, Item> e : items.entrySet()) {
                 Item item = e.getValue();
@@ -86,11 +95,14 @@ public final class DockerArchiveWriter {
                     tar.file(e.getKey(), b.content(), b.time());
                 } else if (item instanceof FileItem f) {
                     tar.file(e.getKey(), f.content(), f.time());
+                } else if (item instanceof Hole h) {
+                    holes.put(h.diffId(), tar.reserve(e.getKey(), h.size(), h.time()));
                 } else if (item instanceof Link l) {
                     tar.symlink(e.getKey(), l.target(), l.time());
                 }
             }
         }
+        return holes;
     }
 
     private record ManifestEntry(String config, List<String> repoTags, List<String> layers) {
@@ -114,8 +126,10 @@ public final class DockerArchiveWriter {
                 items.put(id + "/VERSION", new Bytes("1.0".getBytes(java.nio.charset.StandardCharsets.US_ASCII), created));
                 items.put(id + "/json", new Bytes(LegacyImageRecords.layerJson(record, id, parent, os), created));
                 String first = layerPathByDiffId.putIfAbsent(diffIds.get(i), layerPath);
-                items.put(layerPath, first == null ? new FileItem(image.layerTars().get(i), created)
-                        : new Link("../" + first, created));
+                LayerTar tar = image.layerTars().get(i);
+                Item content = tar instanceof LayerTar.Hole h ? new Hole(diffIds.get(i), h.size(), created)
+                        : new FileItem(((LayerTar.File) tar).path(), created);
+                items.put(layerPath, first == null ? content : new Link("../" + first, created));
             }
             layers.add(layerPath);
             parent = id;

@@ -2,16 +2,16 @@ package dev.exporter.archive;
 
 import dev.exporter.image.ImageConfig;
 
-import java.nio.file.Path;
 import java.util.List;
 
 /**
  * One image for a {@code docker save} archive.
  *
  * @param repoTags   familiar {@code name:tag} strings; empty for an image pulled by digest only
- * @param layerTars  the uncompressed layers, in order, already checked against the config's diff ids
+ * @param layerTars  the uncompressed layers, in order: files already checked against the config's diff ids, or
+ *                   holes to be filled in place
  */
-public record DockerImage(ImageConfig config, List<String> repoTags, List<Path> layerTars) {
+public record DockerImage(ImageConfig config, List<String> repoTags, List<LayerTar> layerTars) {
 
     public DockerImage {
         repoTags = List.copyOf(repoTags);

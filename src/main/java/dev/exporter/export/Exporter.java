@@ -22,7 +22,9 @@ import dev.exporter.registry.RegistryException.Kind;
 import dev.exporter.registry.ResolvedImage;
 import dev.exporter.transfer.BlobFetcher;
 import dev.exporter.transfer.BlobStore;
+import dev.exporter.archive.LayerTar;
 import dev.exporter.transfer.Landing;
+import dev.exporter.transfer.ProgressListener;
 import dev.exporter.transfer.LayerUnpacker;
 import dev.exporter.transfer.Tap;
 import dev.exporter.transfer.TempPaths;
@@ -263,7 +265,11 @@ public final class Exporter {
     private record Unpacked(Path tar, Digest diffId) {
     }
 
-    /** Writes the {@code docker save} format of {@code images} to {@code out}. */
+    /**
+     * Writes the {@code docker save} format of {@code images} to {@code out}. Into a file, layers are decompressed
+     * straight into holes of their exact size when their uncompressed sizes can be told in advance (gzip trailers);
+     * otherwise, and into a stream, each goes to a temporary file first.
+     */
     public ExportResult writeDockerArchive(List<ResolvedImage> images, ArchiveOutput out) throws IOException {
         for (ResolvedImage image : images) {
             for (Descriptor layer : image.manifest().layers()) {
@@ -274,6 +280,122 @@ public final class Exporter {
             }
         }
         Path work = TempPaths.createDirectory(options.workParent(), ".exporter-");
+        try {
+            if (out.file() != null && out.channel() instanceof FileChannel file) {
+                Map<Digest, Long> sizes = predictLayerSizes(images, work);
+                if (sizes != null) {
+                    try {
+                        return writeDockerArchiveInPlace(images, out, sizes, work);
+                    } catch (LayerSizeMispredicted e) {
+                        // A layer that is not one gzip member (rare): start the file over the other way.
+                        file.truncate(0);
+                        file.position(0);
+                    }
+                }
+            }
+            return writeDockerArchiveFromFiles(images, out, work);
+        } finally {
+            TempPaths.delete(work);
+        }
+    }
+
+    /** The first layer (image and index) that provides each diff id's {@code layer.tar}. */
+    private record LayerSource(ResolvedImage image, int index) {
+        Descriptor blob() {
+            return image.manifest().layers().get(index);
+        }
+
+        Digest diffId() {
+            return image.config().diffIds().get(index);
+        }
+    }
+
+    private static Map<Digest, LayerSource> layerSources(List<ResolvedImage> images) {
+        Map<Digest, LayerSource> sources = new LinkedHashMap<>();
+        for (ResolvedImage image : images) {
+            for (int i = 0; i < image.config().diffIds().size(); i++) {
+                sources.putIfAbsent(image.config().diffIds().get(i), new LayerSource(image, i));
+            }
+        }
+        return sources;
+    }
+
+    /**
+     * Each layer blob's uncompressed size by blob digest, as its gzip trailer (or, uncompressed, its size) tells it;
+     * null when some size cannot be told, so the layers go through temporary files instead.
+     */
+    private Map<Digest, Long> predictLayerSizes(List<ResolvedImage> images, Path work) throws IOException {
+        Map<Digest, LayerSource> sources = layerSources(images);
+        Map<Digest, CompletableFuture<Long>> sizes = new LinkedHashMap<>();
+        try (BlobFetcher fetcher = new BlobFetcher(client, blobStore(work), options.jobs(), ProgressListener.NONE)) {
+            for (LayerSource source : sources.values()) {
+                Descriptor blob = source.blob();
+                if (sizes.containsKey(blob.digest())) {
+                    return null; // one blob for two diff ids: the config is wrong, and the slow path says so
+                }
+                if (MediaTypes.isGzipLayer(blob.mediaType())) {
+                    sizes.put(blob.digest(), fetcher.tail(source.image().reference(), blob, 4)
+                            .thenApply(tail -> plausible(LayerUnpacker.gzipSize(tail), blob))
+                            .exceptionally(e -> -1L));
+                } else if (MediaTypes.isUncompressedLayer(blob.mediaType())) {
+                    sizes.put(blob.digest(), CompletableFuture.completedFuture(blob.size()));
+                } else {
+                    return null;
+                }
+            }
+            Map<Digest, Long> known = new HashMap<>();
+            for (Map.Entry<Digest, CompletableFuture<Long>> e : sizes.entrySet()) {
+                long size = e.getValue().join();
+                if (size < 0) {
+                    return null;
+                }
+                known.put(e.getKey(), size);
+            }
+            return known;
+        }
+    }
+
+    /** A trailer's size if it can be a layer's: a whole number of tar blocks, not far below the compressed size. */
+    private static long plausible(long size, Descriptor blob) {
+        return size >= 0 && size % 512 == 0 && size >= blob.size() / 2 ? size : -1;
+    }
+
+    /** Thrown when a layer turns out to have another size than its gzip trailer said. */
+    private static final class LayerSizeMispredicted extends RuntimeException {
+        LayerSizeMispredicted(Throwable cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    /** Writes the archive with holes for the layers, then decompresses every layer into its hole as it downloads. */
+    private ExportResult writeDockerArchiveInPlace(List<ResolvedImage> images, ArchiveOutput out,
+                                                   Map<Digest, Long> sizes, Path work) throws IOException {
+        Map<Digest, LayerSource> sources = layerSources(images);
+        List<DockerImage> archiveImages = new ArrayList<>();
+        for (ResolvedImage image : images) {
+            List<LayerTar> holes = new ArrayList<>();
+            for (Digest diffId : image.config().diffIds()) {
+                holes.add(new LayerTar.Hole(sizes.get(sources.get(diffId).blob().digest())));
+            }
+            archiveImages.add(new DockerImage(image.config(), repoTags(image.reference()), holes));
+        }
+        Map<Digest, Long> offsets = DockerArchiveWriter.write(archiveImages, out.channel());
+        try (BlobFetcher fetcher = new BlobFetcher(client, blobStore(work), options.jobs(), options.progress())) {
+            Map<LayerSource, CompletableFuture<Unpacked>> unpacking = new LinkedHashMap<>();
+            for (LayerSource source : sources.values()) {
+                LayerTarget target = new LayerTarget(out.file(), offsets.get(source.diffId()),
+                        sizes.get(source.blob().digest()));
+                unpacking.put(source, unpackLayer(fetcher, source.image().reference(), source.blob(), target));
+            }
+            awaitAll(new ArrayList<>(unpacking.values()));
+            unpacking.forEach((source, unpacked) -> checkDiffId(source.image(), source.index(), unpacked.join()));
+        }
+        return new ExportResult(images, totalSize(images));
+    }
+
+    /** Decompresses every layer into a temporary file, then writes the archive from those files. */
+    private ExportResult writeDockerArchiveFromFiles(List<ResolvedImage> images, ArchiveOutput out, Path work)
+            throws IOException {
         try (BlobFetcher fetcher = new BlobFetcher(client, blobStore(work), options.jobs(), options.progress())) {
             Path layerDir = Files.createDirectories(work.resolve("layers"));
             Map<Digest, CompletableFuture<Unpacked>> byBlob = new HashMap<>();
@@ -281,81 +403,108 @@ public final class Exporter {
             for (ResolvedImage image : images) {
                 List<CompletableFuture<Unpacked>> layers = new ArrayList<>();
                 for (Descriptor layer : image.manifest().layers()) {
-                    CompletableFuture<Unpacked> unpacked = byBlob.computeIfAbsent(layer.digest(), d -> {
-                        UnpackTap tap = new UnpackTap(layerDir.resolve(layer.digest().hex() + ".tar"));
-                        // Without a cache the compressed bytes are not kept at all: they only pass through gunzip.
-                        CompletableFuture<Path> blob = options.cache() == null
-                                ? fetcher.download(image.reference(), layer, Landing.nowhere(), tap)
-                                : fetcher.fetch(image.reference(), layer, tap);
-                        return fetcher.then(blob, stored -> tap.result != null ? tap.result : unpack(stored, tap));
-                    });
-                    layers.add(unpacked);
+                    layers.add(byBlob.computeIfAbsent(layer.digest(), d -> unpackLayer(fetcher, image.reference(), layer,
+                            LayerTarget.temporary(layerDir.resolve(layer.digest().hex() + ".tar")))));
                 }
                 perImage.add(layers);
             }
             awaitAll(new ArrayList<>(byBlob.values()));
             List<DockerImage> archiveImages = new ArrayList<>();
-            long bytes = 0;
             for (int i = 0; i < images.size(); i++) {
                 ResolvedImage image = images.get(i);
-                List<Path> tars = new ArrayList<>();
+                List<LayerTar> tars = new ArrayList<>();
                 List<CompletableFuture<Unpacked>> layers = perImage.get(i);
                 for (int n = 0; n < layers.size(); n++) {
                     Unpacked unpacked = layers.get(n).join();
-                    Digest expected = image.config().diffIds().get(n);
-                    if (!expected.equals(unpacked.diffId())) {
-                        throw new RegistryException(Kind.INVALID_CONTENT, 0, "unpack layer " + n + " ("
-                                + image.manifest().layers().get(n).digest() + ") of " + image.reference()
-                                + ": uncompressed content has digest " + unpacked.diffId()
-                                + " but the config's rootfs.diff_ids[" + n + "] is " + expected);
-                    }
-                    tars.add(unpacked.tar());
+                    checkDiffId(image, n, unpacked);
+                    tars.add(new LayerTar.File(unpacked.tar()));
                 }
                 archiveImages.add(new DockerImage(image.config(), repoTags(image.reference()), tars));
-                bytes += image.manifest().totalSize();
             }
             DockerArchiveWriter.write(archiveImages, out.channel());
-            return new ExportResult(images, bytes);
-        } finally {
-            TempPaths.delete(work);
+            return new ExportResult(images, totalSize(images));
+        }
+    }
+
+    private static long totalSize(List<ResolvedImage> images) {
+        return images.stream().mapToLong(image -> image.manifest().totalSize()).sum();
+    }
+
+    private static void checkDiffId(ResolvedImage image, int n, Unpacked unpacked) {
+        Digest expected = image.config().diffIds().get(n);
+        if (!expected.equals(unpacked.diffId())) {
+            throw new RegistryException(Kind.INVALID_CONTENT, 0, "unpack layer " + n + " ("
+                    + image.manifest().layers().get(n).digest() + ") of " + image.reference()
+                    + ": uncompressed content has digest " + unpacked.diffId()
+                    + " but the config's rootfs.diff_ids[" + n + "] is " + expected);
+        }
+    }
+
+    /**
+     * Downloads a layer and decompresses it into {@code target} while it arrives. Without a cache the compressed
+     * bytes are not kept at all: they only pass through the decompressor.
+     */
+    private CompletableFuture<Unpacked> unpackLayer(BlobFetcher fetcher, ImageReference repository, Descriptor layer,
+                                                    LayerTarget target) {
+        UnpackTap tap = new UnpackTap(target, layer.digest());
+        CompletableFuture<Path> blob = options.cache() == null
+                ? fetcher.download(repository, layer, Landing.nowhere(), tap)
+                : fetcher.fetch(repository, layer, tap);
+        return fetcher.then(blob, stored -> tap.result != null ? tap.result : tap.unpackStored(stored));
+    }
+
+    /** Where a layer's uncompressed tar goes: a temporary file of its own, or its hole of {@code size} bytes. */
+    private record LayerTarget(Path file, long offset, long size) {
+        static LayerTarget temporary(Path file) {
+            return new LayerTarget(file, 0, -1);
+        }
+
+        Unpacked unpack(InputStream blob) throws IOException {
+            return new Unpacked(file, size < 0 ? LayerUnpacker.unpack(blob, file)
+                    : LayerUnpacker.unpackInto(blob, file, offset, size));
         }
     }
 
     /** Decompresses a layer while it downloads; leaves {@code result} null if the download was not tapped. */
     private static final class UnpackTap implements Tap {
-        final Path target;
+        final LayerTarget target;
+        final Digest layer;
         volatile Unpacked result;
         volatile IOException failure;
 
-        UnpackTap(Path target) {
+        UnpackTap(LayerTarget target, Digest layer) {
             this.target = target;
+            this.layer = layer;
         }
 
         @Override
         public void consume(InputStream blob) throws IOException {
             failure = null;
             try {
-                result = new Unpacked(target, LayerUnpacker.unpack(blob, target));
+                result = target.unpack(blob);
             } catch (IOException e) {
                 failure = e;
                 throw e;
             }
         }
-    }
 
-    /**
-     * Decompresses a stored (cached or resumed) layer blob; a blob kept nowhere was verified, so what failed was
-     * its decompression while it streamed.
-     */
-    private static Unpacked unpack(Path stored, UnpackTap tap) {
-        String layer = tap.target.getFileName().toString().replace(".tar", "");
-        try {
-            if (stored == null) {
-                throw tap.failure != null ? tap.failure : new IOException("no content");
+        /**
+         * Decompresses the stored (cached or resumed) blob; a blob stored nowhere was verified, so what failed
+         * was its decompression while it streamed.
+         */
+        Unpacked unpackStored(Path stored) {
+            try {
+                if (stored == null) {
+                    throw failure != null ? failure : new IOException("no content");
+                }
+                try (InputStream in = Files.newInputStream(stored)) {
+                    return target.unpack(in);
+                }
+            } catch (LayerUnpacker.SizeMismatch e) {
+                throw new LayerSizeMispredicted(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException("unpack layer " + layer.hex() + ": " + e.getMessage(), e);
             }
-            return new Unpacked(tap.target, LayerUnpacker.unpack(stored, tap.target));
-        } catch (IOException e) {
-            throw new UncheckedIOException("unpack layer " + layer + ": " + e.getMessage(), e);
         }
     }
 

@@ -51,6 +51,19 @@ public final class MediaTypes {
         };
     }
 
+    /** Layer types whose blobs are gzip streams. */
+    public static boolean isGzipLayer(String mediaType) {
+        return switch (mediaType) {
+            case DOCKER_LAYER_GZIP, DOCKER_LAYER_FOREIGN, OCI_LAYER_GZIP, OCI_LAYER_NONDISTRIBUTABLE_GZIP -> true;
+            default -> false;
+        };
+    }
+
+    /** Layer types whose blobs are plain tars. */
+    public static boolean isUncompressedLayer(String mediaType) {
+        return OCI_LAYER.equals(mediaType) || OCI_LAYER_NONDISTRIBUTABLE.equals(mediaType);
+    }
+
     public static boolean isForeignLayer(String mediaType) {
         return DOCKER_LAYER_FOREIGN.equals(mediaType) || mediaType.startsWith("application/vnd.oci.image.layer.nondistributable.");
     }

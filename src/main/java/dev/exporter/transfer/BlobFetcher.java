@@ -6,7 +6,11 @@ import dev.exporter.reference.ImageReference;
 import dev.exporter.registry.BlobPuller;
 import dev.exporter.registry.RegistryClient;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -87,6 +91,31 @@ public final class BlobFetcher implements AutoCloseable {
             download.discard();
             throw e;
         }
+    }
+
+    /**
+     * The last {@code length} bytes of {@code blob}, unverified (a hint): from the store when it holds a file of the
+     * blob's size, else with a {@code Range} request; null when neither works.
+     */
+    public CompletableFuture<byte[]> tail(ImageReference repository, Descriptor blob, int length) {
+        return CompletableFuture.supplyAsync(() -> {
+            if (blob.size() < length) {
+                return null;
+            }
+            Path stored = store.path(blob.digest());
+            try (FileChannel in = FileChannel.open(stored, StandardOpenOption.READ)) {
+                if (in.size() == blob.size()) {
+                    ByteBuffer tail = ByteBuffer.allocate(length);
+                    while (tail.hasRemaining() && in.read(tail, blob.size() - tail.remaining()) > 0) {
+                        // positional reads until the buffer is full
+                    }
+                    return tail.hasRemaining() ? null : tail.array();
+                }
+            } catch (IOException notStored) {
+                // ask the registry
+            }
+            return client.call(repository, new BlobPuller<>(repository, blob.digest(), new BlobTail(blob, length)));
+        }, pool);
     }
 
     /** Runs {@code step} on the download pool once {@code future} completes. */

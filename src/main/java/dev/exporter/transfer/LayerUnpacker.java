@@ -7,6 +7,9 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -36,26 +39,72 @@ public final class LayerUnpacker {
      * write {@code target} are the disk's, not the input's, and surface as {@link java.io.UncheckedIOException}.
      */
     public static Digest unpack(InputStream blob, Path target) throws IOException {
-        MessageDigest hasher = Digest.newSha256();
         OutputStream out;
         try {
             out = Files.newOutputStream(target);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("write " + target + ": " + e.getMessage(), e);
         }
-        try (InputStream in = decompressed(new BufferedInputStream(blob, BUFFER)); out) {
+        return unpack(blob, out, Long.MAX_VALUE, target);
+    }
+
+    /** A layer's uncompressed size is not the size reserved for it. */
+    public static final class SizeMismatch extends IOException {
+        public SizeMismatch(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Decompresses a layer stream into the {@code size} bytes of {@code file} reserved for it from {@code offset}
+     * and returns the content's digest; content of any other size fails with {@link SizeMismatch}.
+     */
+    public static Digest unpackInto(InputStream blob, Path file, long offset, long size) throws IOException {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(file, StandardOpenOption.WRITE);
+            channel.position(offset);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("write " + file + ": " + e.getMessage(), e);
+        }
+        return unpack(blob, Channels.newOutputStream(channel), size, file);
+    }
+
+    private static Digest unpack(InputStream blob, OutputStream target, long size, Path where) throws IOException {
+        MessageDigest hasher = Digest.newSha256();
+        long total = 0;
+        try (InputStream in = decompressed(new BufferedInputStream(blob, BUFFER)); OutputStream out = target) {
             byte[] buf = new byte[BUFFER];
             int n;
             while ((n = in.read(buf)) != -1) {
+                total += n;
+                if (total > size) {
+                    throw new SizeMismatch("layer is larger than the " + size + " bytes reserved for it");
+                }
                 hasher.update(buf, 0, n);
                 try {
                     out.write(buf, 0, n);
                 } catch (IOException e) {
-                    throw new java.io.UncheckedIOException("write " + target + ": " + e.getMessage(), e);
+                    throw new java.io.UncheckedIOException("write " + where + ": " + e.getMessage(), e);
                 }
             }
         }
+        if (size != Long.MAX_VALUE && total != size) {
+            throw new SizeMismatch("layer has " + total + " bytes, not the " + size + " reserved for it");
+        }
         return Digest.sha256(hasher.digest());
+    }
+
+    /**
+     * The uncompressed size a gzip blob announces in its last four bytes (ISIZE, the size modulo 2^32) when it is a
+     * single gzip member of at most 4 GiB, as registries' layers almost always are; -1 if {@code tail} is no such
+     * trailer. A guess, to be checked: a multi-member gzip announces only its last member's size.
+     */
+    public static long gzipSize(byte[] tail) {
+        if (tail == null || tail.length != 4) {
+            return -1;
+        }
+        return (tail[0] & 0xffL) | (tail[1] & 0xffL) << 8 | (tail[2] & 0xffL) << 16 | (tail[3] & 0xffL) << 24;
     }
 
     /** Wraps {@code in} (which must support mark) in the decompressor its first bytes call for. */
