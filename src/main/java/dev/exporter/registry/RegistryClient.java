@@ -59,13 +59,25 @@ public final class RegistryClient {
         return call(reference.registry(), reference.apiHost(), reference.isLoopbackRegistry(), endpoint);
     }
 
+    /**
+     * Runs {@code endpoint} once, without retrying transient failures: for requests that are only worth making if
+     * they work at once, such as hints.
+     */
+    public <T> T callOnce(ImageReference reference, RegistryEndpoint<T> endpoint) {
+        return call(reference.registry(), reference.apiHost(), reference.isLoopbackRegistry(), endpoint, 0);
+    }
+
     /** Runs {@code endpoint} against {@code registry} (a registry name as in an image reference). */
     public <T> T call(String registry, String apiHost, boolean loopback, RegistryEndpoint<T> endpoint) {
+        return call(registry, apiHost, loopback, endpoint, retryPolicy.maxRetries());
+    }
+
+    private <T> T call(String registry, String apiHost, boolean loopback, RegistryEndpoint<T> endpoint, int maxRetries) {
         for (int retry = 0; ; retry++) {
             try {
                 return attempt(registry, apiHost, loopback, endpoint);
             } catch (Transient t) {
-                if (retry >= retryPolicy.maxRetries()) {
+                if (retry >= maxRetries) {
                     throw retry == 0 ? t.failure : new RegistryException(t.failure.kind(), t.failure.status(),
                             t.failure.getMessage() + " (gave up after " + retry + (retry == 1 ? " retry)" : " retries)"),
                             t.failure.getCause());

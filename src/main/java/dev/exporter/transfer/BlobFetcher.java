@@ -95,7 +95,8 @@ public final class BlobFetcher implements AutoCloseable {
 
     /**
      * The last {@code length} bytes of {@code blob}, unverified (a hint): from the store when it holds a file of the
-     * blob's size, else with a {@code Range} request; null when neither works.
+     * blob's size, else with one {@code Range} request (not retried: a hint that fails is simply not used); null
+     * when the registry ignores the range.
      */
     public CompletableFuture<byte[]> tail(ImageReference repository, Descriptor blob, int length) {
         return CompletableFuture.supplyAsync(() -> {
@@ -114,7 +115,7 @@ public final class BlobFetcher implements AutoCloseable {
             } catch (IOException notStored) {
                 // ask the registry
             }
-            return client.call(repository, new BlobPuller<>(repository, blob.digest(), new BlobTail(blob, length)));
+            return client.callOnce(repository, new BlobPuller<>(repository, blob.digest(), new BlobTail(blob, length)));
         }, pool);
     }
 

@@ -1,7 +1,12 @@
 package dev.exporter.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.exporter.testing.Compression;
+import dev.exporter.testing.Digests;
 import dev.exporter.testing.Dockerd;
+import dev.exporter.testing.ImageBuilder;
+import dev.exporter.testing.Layer;
+import dev.exporter.testing.LayerSpec;
 import dev.exporter.testing.ExporterCli;
 import dev.exporter.testing.ImageFormat;
 import dev.exporter.testing.LocalRegistry;
@@ -29,11 +34,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -226,6 +233,69 @@ class PullToDockerTest {
                         new String(read(ours, entry), StandardCharsets.UTF_8), entry);
             }
         }
+    }
+
+    /**
+     * Into a file, layers are decompressed straight into holes sized by their gzip trailers; that archive must be
+     * byte-identical to the one streamed to stdout, which goes through temporary files.
+     */
+    @Test
+    void pull_toFile_writesLayersInPlace_identicalToStreamedArchive() throws IOException {
+        TestImage image = TestImages.manyLayers(ImageFormat.DOCKER, 5);
+        pusher.push(image, "core/in-place", "1");
+        String ref = registry.hostPort() + "/core/in-place:1";
+        Path file = dir.resolve("in-place.tar");
+
+        ExporterCli.Result toFile = ExporterCli.create().run(ref, "-o", file.toString(), "-q", "--no-cache");
+        ExporterCli.Result streamed = ExporterCli.create().run(ref, "-o", "-", "-q", "--no-cache");
+
+        assertEquals(0, toFile.exitCode(), toFile.stderr());
+        assertEquals(0, streamed.exitCode(), streamed.stderr());
+        assertArrayEquals(streamed.stdout(), Files.readAllBytes(file), "in-place archive equals the streamed one");
+        assertLoadsAs(file, ref, image);
+    }
+
+    /**
+     * A layer of two gzip members announces only the second member's size in its trailer: the hole would be too
+     * small, so the export starts the file over through temporary files and still writes the right archive.
+     */
+    @Test
+    void pull_layerWhoseTrailerMisstatesItsSize_fallsBackAndLoads() throws IOException {
+        byte[] tar = LayerSpec.of(Map.of("etc/first", "x".repeat(5000).getBytes(StandardCharsets.UTF_8),
+                "etc/second", "y".repeat(7000).getBytes(StandardCharsets.UTF_8))).tar();
+        int split = 1024; // the second member's size is a whole number of tar blocks, so it passes for the layer's
+        assertEquals(0, tar.length % 512);
+        byte[] blob = concat(gzip(Arrays.copyOfRange(tar, 0, split)), gzip(Arrays.copyOfRange(tar, split, tar.length)));
+        Layer twoMembers = new Layer(blob, Digests.sha256(blob), Digests.sha256(tar),
+                ImageFormat.DOCKER.layerMediaType(Compression.GZIP), Compression.GZIP);
+        TestImage image = ImageBuilder.of(ImageFormat.DOCKER)
+                .layer(LayerSpec.of(Map.of("bin/tool", new byte[]{1, 2, 3})), Compression.GZIP)
+                .layer(twoMembers)
+                .build();
+        pusher.push(image, "core/two-members", "1");
+        String ref = registry.hostPort() + "/core/two-members:1";
+        Path file = dir.resolve("two-members.tar");
+
+        ExporterCli.Result toFile = ExporterCli.create().run(ref, "-o", file.toString(), "-q", "--no-cache");
+        ExporterCli.Result streamed = ExporterCli.create().run(ref, "-o", "-", "-q", "--no-cache");
+
+        assertEquals(0, toFile.exitCode(), toFile.stderr());
+        assertArrayEquals(streamed.stdout(), Files.readAllBytes(file), "the fallback writes the same archive");
+        assertLoadsAs(file, ref, image);
+    }
+
+    private static byte[] gzip(byte[] content) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(bytes)) {
+            out.write(content);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     private static void assertLoadsAs(Path archive, String ref, TestImage image) {

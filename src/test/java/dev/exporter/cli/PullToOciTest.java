@@ -34,6 +34,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -129,6 +130,31 @@ class PullToOciTest {
         docker.load(out);
         assertEquals(index.child("linux/amd64").configDigest(), docker.inspect(ref).get("Id").asText(),
                 "manifest.json offers the host platform");
+    }
+
+    /**
+     * Into a file, blobs are downloaded straight into holes reserved for them, with and without a cache; both must be
+     * byte-identical to the archive streamed to stdout (written front to back from stored blobs).
+     */
+    @Test
+    void ociArchive_toFile_writesBlobsInPlace_identicalToStreamedArchive() throws IOException {
+        TestIndex index = TestImages.multiPlatform(ImageFormat.OCI);
+        pusher.push(index, "oci/in-place", "v1");
+        String ref = registry.hostPort() + "/oci/in-place:v1";
+        Path direct = dir.resolve("direct.tar");
+        Path viaCache = dir.resolve("via-cache.tar");
+
+        ExporterCli.Result streamed = ExporterCli.create().run(ref, "--format", "oci", "--all-platforms", "-q", "--no-cache", "-o", "-");
+        ExporterCli.Result noCache = ExporterCli.create().run(ref, "--format", "oci", "--all-platforms", "-q", "--no-cache", "-o", direct.toString());
+        ExporterCli.Result cached = ExporterCli.create().run(ref, "--format", "oci", "--all-platforms", "-q",
+                "--cache", dir.resolve("cache").toString(), "-o", viaCache.toString());
+
+        assertEquals(0, streamed.exitCode(), streamed.stderr());
+        assertEquals(0, noCache.exitCode(), noCache.stderr());
+        assertEquals(0, cached.exitCode(), cached.stderr());
+        assertArrayEquals(streamed.stdout(), Files.readAllBytes(direct), "downloaded in place");
+        assertArrayEquals(streamed.stdout(), Files.readAllBytes(viaCache), "copied in place from the cache");
+        validateLayout(direct, "v1", ImageFormat.OCI);
     }
 
     @Test

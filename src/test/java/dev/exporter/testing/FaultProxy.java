@@ -133,9 +133,9 @@ public final class FaultProxy implements AutoCloseable {
         return exchanges.stream().map(Exchange::seen).toList();
     }
 
-    /** Requests for {@code digest}'s blob, oldest first. */
+    /** Downloads of {@code digest}'s blob (not reads of its trailer), oldest first. */
     public List<Seen> blobRequests(String digest) {
-        return requests().stream().filter(s -> s.path().contains("/blobs/" + digest)).toList();
+        return requests().stream().filter(s -> s.path().contains("/blobs/" + digest) && !isTail(s.range())).toList();
     }
 
     /** Drops all rules and the request record. */
@@ -159,14 +159,27 @@ public final class FaultProxy implements AutoCloseable {
 
     // ---- matchers ----------------------------------------------------------------------------------------------
 
-    /** {@code GET} of the blob with this digest ({@code sha256:...}). */
+    /**
+     * {@code GET} of the blob with this digest ({@code sha256:...}) to download it: whole, or its rest with an
+     * open-ended {@code Range}. Not the short reads of its last bytes (see {@link #blobTail}).
+     */
     public static Predicate<Request> blob(String digest) {
-        return r -> r.method().equals("GET") && r.rawPath().endsWith("/blobs/" + digest);
+        return r -> r.method().equals("GET") && r.rawPath().endsWith("/blobs/" + digest) && !isTail(r.header("Range"));
     }
 
-    /** {@code GET} of any blob. */
+    /** {@code GET} of any blob to download it (not a read of its last bytes). */
     public static Predicate<Request> anyBlob() {
-        return r -> r.method().equals("GET") && r.rawPath().contains("/blobs/");
+        return r -> r.method().equals("GET") && r.rawPath().contains("/blobs/") && !isTail(r.header("Range"));
+    }
+
+    /** {@code GET} of a closed byte range of any blob: the exporter reading a gzip trailer for the size it announces. */
+    public static Predicate<Request> anyBlobTail() {
+        return r -> r.method().equals("GET") && r.rawPath().contains("/blobs/") && isTail(r.header("Range"));
+    }
+
+    /** Whether a {@code Range} header asks for a closed range, {@code bytes=a-b}, as reads of a blob's end do. */
+    public static boolean isTail(String range) {
+        return range != null && range.matches("bytes=\\d+-\\d+");
     }
 
     /** {@code GET} of any manifest. */
