@@ -75,7 +75,7 @@ public interface Landing {
      * attempt opens a channel of its own, so downloads fill their regions of one file concurrently.
      */
     static Landing region(Path file, long start) {
-        return new Landing() {
+        return new Unstored(file.toString()) {
             @Override
             public OutputStream open(long offset) throws IOException {
                 FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE);
@@ -87,27 +87,12 @@ public interface Landing {
             public boolean keepsBytes() {
                 return true;
             }
-
-            @Override
-            public Path commit() {
-                return null;
-            }
-
-            @Override
-            public void discard() {
-                // the file's owner discards the whole file
-            }
-
-            @Override
-            public String toString() {
-                return file.toString();
-            }
         };
     }
 
     /** Keeps nothing: the bytes only pass through the download's {@link Tap}. */
     static Landing nowhere() {
-        return new Landing() {
+        return new Unstored("the stream") {
             @Override
             public OutputStream open(long offset) {
                 return OutputStream.nullOutputStream();
@@ -117,20 +102,30 @@ public interface Landing {
             public boolean keepsBytes() {
                 return false;
             }
-
-            @Override
-            public Path commit() {
-                return null;
-            }
-
-            @Override
-            public void discard() {
-            }
-
-            @Override
-            public String toString() {
-                return "the stream";
-            }
         };
+    }
+
+    /** A landing without a file of its own: nothing to commit, and its owner cleans up. */
+    abstract class Unstored implements Landing {
+        private final String name;
+
+        Unstored(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public Path commit() {
+            return null;
+        }
+
+        @Override
+        public void discard() {
+            // a region is discarded with its whole file; the stream kept nothing
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
     }
 }

@@ -176,6 +176,14 @@ class FaultToleranceTest {
                             assertResumedWithin(gets.get(1), 20_000);
                             assertEquals(206, gets.get(1).status());
                         }),
+                survives("reset mid-blob with --no-cache restarts the layer, which was kept nowhere",
+                        p -> p.when(FaultProxy.blob(bigLayer)).times(1).respond("reset", FaultProxy.resetAfter(20_000)),
+                        List.of("--no-cache"), run -> {
+                            List<Seen> gets = run.blob(bigLayer);
+                            assertEquals(2, gets.size(), FaultToleranceTest.describe(gets));
+                            assertNull(gets.get(1).range(), "nothing was kept to resume from");
+                            assertEquals(200, gets.get(1).status());
+                        }),
                 survives("server ignoring Range restarts the blob",
                         p -> p.when(FaultProxy.blob(bigLayer)).times(1).respond("reset", FaultProxy.resetAfter(20_000))
                                 .when(FaultProxy.blob(bigLayer)).respond("ignore-range", FaultProxy.ignoreRange()),
