@@ -85,6 +85,11 @@ public final class OciLayoutWriter {
         return offsets;
     }
 
+    /** Copies a stored blob into the hole {@link #writeTar(List, Map, Map, WritableByteChannel)} left for it. */
+    public static void fillHole(Path archive, long offset, Path blob, long size) throws IOException {
+        TarWriter.fill(archive, offset, blob, size);
+    }
+
     /**
      * Adds {@code images} to the layout in {@code dir}, whose {@code blobs/} already hold every blob they need.
      * Entries for the same names are replaced, all others kept; {@code index.json} and {@code manifest.json} are

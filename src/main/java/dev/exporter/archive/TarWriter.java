@@ -42,14 +42,31 @@ final class TarWriter implements Closeable {
             long size = in.size();
             header(name, 0100644, size, time, '0', "");
             flush();
-            for (long position = 0; position < size; ) {
-                long n = in.transferTo(position, size - position, out);
-                if (n <= 0 && in.size() < size) {
-                    throw new IOException(content + " shrank while being archived");
-                }
-                position += n;
-            }
+            transferAll(in, size, out, content);
             pad(size);
+        }
+    }
+
+    /**
+     * Copies the {@code size}-byte file {@code content} into the hole {@link #reserve} left for it at {@code offset}
+     * of {@code archive}, through a channel of its own (so holes can be filled concurrently).
+     */
+    static void fill(Path archive, long offset, Path content, long size) throws IOException {
+        try (FileChannel in = FileChannel.open(content, StandardOpenOption.READ);
+             FileChannel target = FileChannel.open(archive, StandardOpenOption.WRITE)) {
+            target.position(offset);
+            transferAll(in, size, target, content);
+        }
+    }
+
+    /** Copies {@code size} bytes of {@code in} to {@code out} with transferTo (sendfile/copy_file_range). */
+    private static void transferAll(FileChannel in, long size, WritableByteChannel out, Path content) throws IOException {
+        for (long position = 0; position < size; ) {
+            long n = in.transferTo(position, size - position, out);
+            if (n <= 0 && in.size() < size) {
+                throw new IOException(content + " shrank while being archived");
+            }
+            position += n;
         }
     }
 

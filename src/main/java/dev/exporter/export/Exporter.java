@@ -33,7 +33,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
-import java.nio.file.StandardOpenOption;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -178,18 +177,10 @@ public final class Exporter {
         }
     }
 
-    /** Copies a stored blob into its region of {@code file}, which starts at {@code offset}. */
+    /** Copies a stored blob into its hole in the archive {@code file}, which starts at {@code offset}. */
     private static Void copyInto(Path stored, Path file, long offset, Descriptor blob) {
-        try (FileChannel in = FileChannel.open(stored, StandardOpenOption.READ);
-             FileChannel target = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            target.position(offset);
-            for (long position = 0; position < blob.size(); ) {
-                long n = in.transferTo(position, blob.size() - position, target);
-                if (n <= 0) {
-                    throw new IOException(stored + " shrank while being copied");
-                }
-                position += n;
-            }
+        try {
+            OciLayoutWriter.fillHole(file, offset, stored, blob.size());
             return null;
         } catch (IOException e) {
             throw new UncheckedIOException("copy blob " + blob.digest() + " into " + file + ": " + e.getMessage(), e);
@@ -282,10 +273,11 @@ public final class Exporter {
         Path work = TempPaths.createDirectory(options.workParent(), ".exporter-");
         try {
             if (out.file() != null && out.channel() instanceof FileChannel file) {
-                Map<Digest, Long> sizes = predictLayerSizes(images, work);
+                Map<Digest, LayerSource> sources = layerSources(images);
+                Map<Digest, Long> sizes = predictLayerSizes(sources, work);
                 if (sizes != null) {
                     try {
-                        return writeDockerArchiveInPlace(images, out, sizes, work);
+                        return writeDockerArchiveInPlace(images, sources, out, sizes, work);
                     } catch (LayerSizeMispredicted e) {
                         // A layer that is not one gzip member (rare): start the file over the other way.
                         file.truncate(0);
@@ -324,8 +316,7 @@ public final class Exporter {
      * Each layer blob's uncompressed size by blob digest, as its gzip trailer (or, uncompressed, its size) tells it;
      * null when some size cannot be told, so the layers go through temporary files instead.
      */
-    private Map<Digest, Long> predictLayerSizes(List<ResolvedImage> images, Path work) throws IOException {
-        Map<Digest, LayerSource> sources = layerSources(images);
+    private Map<Digest, Long> predictLayerSizes(Map<Digest, LayerSource> sources, Path work) throws IOException {
         Map<Digest, CompletableFuture<Long>> sizes = new LinkedHashMap<>();
         try (BlobFetcher fetcher = new BlobFetcher(client, blobStore(work), options.jobs(), ProgressListener.NONE)) {
             for (LayerSource source : sources.values()) {
@@ -368,9 +359,9 @@ public final class Exporter {
     }
 
     /** Writes the archive with holes for the layers, then decompresses every layer into its hole as it downloads. */
-    private ExportResult writeDockerArchiveInPlace(List<ResolvedImage> images, ArchiveOutput out,
-                                                   Map<Digest, Long> sizes, Path work) throws IOException {
-        Map<Digest, LayerSource> sources = layerSources(images);
+    private ExportResult writeDockerArchiveInPlace(List<ResolvedImage> images, Map<Digest, LayerSource> sources,
+                                                   ArchiveOutput out, Map<Digest, Long> sizes, Path work)
+            throws IOException {
         List<DockerImage> archiveImages = new ArrayList<>();
         for (ResolvedImage image : images) {
             List<LayerTar> holes = new ArrayList<>();

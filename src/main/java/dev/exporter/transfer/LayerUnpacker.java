@@ -43,7 +43,7 @@ public final class LayerUnpacker {
         try {
             out = Files.newOutputStream(target);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("write " + target + ": " + e.getMessage(), e);
+            throw diskFailure(target, e);
         }
         return unpack(blob, out, Long.MAX_VALUE, target);
     }
@@ -65,7 +65,7 @@ public final class LayerUnpacker {
             channel = FileChannel.open(file, StandardOpenOption.WRITE);
             channel.position(offset);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("write " + file + ": " + e.getMessage(), e);
+            throw diskFailure(file, e);
         }
         return unpack(blob, Channels.newOutputStream(channel), size, file);
     }
@@ -85,7 +85,7 @@ public final class LayerUnpacker {
                 try {
                     out.write(buf, 0, n);
                 } catch (IOException e) {
-                    throw new java.io.UncheckedIOException("write " + where + ": " + e.getMessage(), e);
+                    throw diskFailure(where, e);
                 }
             }
         }
@@ -105,6 +105,11 @@ public final class LayerUnpacker {
             return -1;
         }
         return (tail[0] & 0xffL) | (tail[1] & 0xffL) << 8 | (tail[2] & 0xffL) << 16 | (tail[3] & 0xffL) << 24;
+    }
+
+    /** A failure to write the unpacked layer: the disk's, not the input's, so not worth a retry. */
+    private static java.io.UncheckedIOException diskFailure(Path target, IOException e) {
+        return new java.io.UncheckedIOException("write " + target + ": " + e.getMessage(), e);
     }
 
     /** Wraps {@code in} (which must support mark) in the decompressor its first bytes call for. */
