@@ -1,61 +1,65 @@
 package dev.exporter.registry;
 
-import javax.net.ssl.SSLContext;
+import dev.exporter.registry.http.HttpTransport;
+
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.util.function.Function;
 
 /**
- * Picks the HTTP client for a URL and creates each client only when first needed: loading the JDK's trust store
+ * Picks the HTTP transport for a URL and creates each transport only when first needed: loading the JDK's trust store
  * costs a noticeable part of a small export's run time, and plain-HTTP or loopback registries never need it.
  * Loopback hosts get docker's "insecure registry" treatment (no certificate verification), as does everything
  * with {@code --insecure}; every other https URL, including redirects away from a loopback registry, is verified.
  */
-final class HttpClients implements Function<URI, HttpClient> {
+final class HttpClients implements Function<URI, HttpTransport>, AutoCloseable {
 
     private final TransportOptions options;
-    private volatile HttpClient verifying;
-    private volatile HttpClient trusting;
+    private volatile HttpTransport verifying;
+    private volatile HttpTransport trusting;
 
     HttpClients(TransportOptions options) {
         this.options = options;
     }
 
     @Override
-    public HttpClient apply(URI uri) {
+    public HttpTransport apply(URI uri) {
         boolean trust = "http".equalsIgnoreCase(uri.getScheme()) || options.insecureTls() || isLoopback(uri.getHost());
         return trust ? trusting() : verifying();
     }
 
-    private HttpClient verifying() {
+    private HttpTransport verifying() {
         if (verifying == null) {
             synchronized (this) {
                 if (verifying == null) {
-                    verifying = newClient(TlsContexts.verifying(options.caCert()));
+                    verifying = new HttpTransport(TlsContexts.verifying(options.caCert()), true,
+                            options.connectTimeout(), options.readTimeout());
                 }
             }
         }
         return verifying;
     }
 
-    private HttpClient trusting() {
+    private HttpTransport trusting() {
         if (trusting == null) {
             synchronized (this) {
                 if (trusting == null) {
-                    trusting = newClient(TlsContexts.trustAll());
+                    trusting = new HttpTransport(TlsContexts.trustAll(), false,
+                            options.connectTimeout(), options.readTimeout());
                 }
             }
         }
         return trusting;
     }
 
-    private HttpClient newClient(SSLContext ssl) {
-        return HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(options.connectTimeout())
-                .sslContext(ssl)
-                .build();
+    /** Closes the idle connections of the transports made so far. */
+    @Override
+    public void close() {
+        if (verifying != null) {
+            verifying.close();
+        }
+        if (trusting != null) {
+            trusting.close();
+        }
     }
 
     static boolean isLoopback(String host) {

@@ -6,15 +6,15 @@ import dev.exporter.reference.ImageReference;
 import dev.exporter.registry.RegistryException.Kind;
 import dev.exporter.registry.auth.CredentialProvider;
 import dev.exporter.registry.auth.RegistryAuthenticator;
+import dev.exporter.registry.http.HttpTransport;
+import dev.exporter.registry.http.Request;
+import dev.exporter.registry.http.Response;
 
 import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -109,9 +109,9 @@ public final class RegistryClient {
         String authorization = authorize(registry, scope);
         boolean sameHost = true;
         for (int redirects = 0; ; ) {
-            HttpResponse<InputStream> response;
+            Response response;
             try {
-                response = send(clients.apply(uri), request(endpoint, uri, sameHost ? authorization : null));
+                response = clients.apply(uri).send(request(endpoint, uri, sameHost ? authorization : null));
             } catch (IOException e) {
                 if (loopback && base.startsWith("https://") && !baseUrls.containsKey(apiHost) && isTlsFailure(e)) {
                     // docker treats loopback registries as insecure: no TLS there means plain http.
@@ -126,15 +126,15 @@ public final class RegistryClient {
             if (loopback) {
                 baseUrls.putIfAbsent(apiHost, base);
             }
-            int status = response.statusCode();
+            int status = response.status();
             if (status >= 200 && status < 300) {
-                try (InputStream body = StallGuard.guard(response.body(), options.readTimeout())) {
+                try (InputStream body = response.body()) {
                     return endpoint.handle(new RegistryResponse(status, response.headers(), body));
                 } catch (IOException e) {
                     throw new Transient(network(action, e), null);
                 }
             }
-            byte[] errorBody = drain(response, options.readTimeout());
+            byte[] errorBody = drain(response);
             if (status >= 300 && status < 400 && response.headers().firstValue("Location").isPresent()) {
                 if (++redirects > MAX_REDIRECTS) {
                     throw new RegistryException(Kind.PROTOCOL, status, action + ": more than " + MAX_REDIRECTS + " redirects");
@@ -182,28 +182,15 @@ public final class RegistryClient {
         return loopback ? baseUrls.getOrDefault(apiHost, "https://" + apiHost) : "https://" + apiHost;
     }
 
-    private HttpRequest request(RegistryEndpoint<?> endpoint, URI uri, String authorization) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
-                .timeout(options.readTimeout())
-                .method(endpoint.method(), HttpRequest.BodyPublishers.noBody())
-                .header("User-Agent", "exporter/" + Version.get());
+    private static Request request(RegistryEndpoint<?> endpoint, URI uri, String authorization) {
+        Request request = Request.get(uri).method(endpoint.method()).header("User-Agent", "exporter/" + Version.get());
         if (!endpoint.accept().isEmpty()) {
-            builder.header("Accept", String.join(", ", endpoint.accept()));
+            request = request.header("Accept", String.join(", ", endpoint.accept()));
         }
-        endpoint.headers().forEach(builder::header);
-        if (authorization != null) {
-            builder.header("Authorization", authorization);
+        for (Map.Entry<String, String> header : endpoint.headers().entrySet()) {
+            request = request.header(header.getKey(), header.getValue());
         }
-        return builder.build();
-    }
-
-    private static HttpResponse<InputStream> send(HttpClient client, HttpRequest request) throws IOException {
-        try {
-            return client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted");
-        }
+        return authorization == null ? request : request.header("Authorization", authorization);
     }
 
     private static boolean sameOrigin(URI a, URI b) {
@@ -270,16 +257,16 @@ public final class RegistryClient {
         return oneLine.length() > 200 ? oneLine.substring(0, 200) + "..." : oneLine;
     }
 
-    /** Reads (the start of) an error body; guarded, because a server can stall here as well as anywhere. */
-    private static byte[] drain(HttpResponse<InputStream> response, Duration timeout) {
-        try (InputStream body = StallGuard.guard(response.body(), timeout)) {
+    /** Reads (the start of) an error body; each read is bounded by the read timeout like any other. */
+    private static byte[] drain(Response response) {
+        try (InputStream body = response.body()) {
             return body.readNBytes(MAX_ERROR_BODY);
         } catch (IOException e) {
             return new byte[0];
         }
     }
 
-    private static Duration retryAfter(HttpResponse<?> response) {
+    private static Duration retryAfter(Response response) {
         String value = response.headers().firstValue("Retry-After").orElse(null);
         if (value == null) {
             return null;
@@ -319,7 +306,7 @@ public final class RegistryClient {
     }
 
     private static RegistryException network(String action, IOException e) {
-        String why = e instanceof HttpTimeoutException ? "timed out waiting for the registry"
+        String why = e instanceof SocketTimeoutException ? "timed out waiting for the registry"
                 : e instanceof java.net.ConnectException ? "connection refused"
                 : e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
         return new RegistryException(Kind.NETWORK, 0, action + ": " + sanitize(why), e);

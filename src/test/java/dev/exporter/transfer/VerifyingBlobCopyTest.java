@@ -4,6 +4,7 @@ import dev.exporter.reference.Digest;
 import dev.exporter.registry.RegistryException;
 import dev.exporter.registry.RegistryException.Kind;
 import dev.exporter.registry.RegistryResponse;
+import dev.exporter.registry.http.Headers;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
@@ -11,7 +12,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.http.HttpHeaders;
+
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -114,6 +115,6 @@ class VerifyingBlobCopyTest {
         for (int i = 0; i < headers.length; i += 2) {
             map.put(headers[i], List.of(headers[i + 1]));
         }
-        return new RegistryResponse(status, HttpHeaders.of(map, (k, v) -> true), new ByteArrayInputStream(body));
+        return new RegistryResponse(status, new Headers(map), new ByteArrayInputStream(body));
     }
 }

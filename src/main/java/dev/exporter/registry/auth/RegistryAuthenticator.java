@@ -4,13 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.exporter.image.Json;
 import dev.exporter.registry.RegistryException;
 import dev.exporter.registry.RegistryException.Kind;
+import dev.exporter.registry.http.HttpTransport;
+import dev.exporter.registry.http.Request;
+import dev.exporter.registry.http.Response;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,11 +20,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -36,10 +34,12 @@ public final class RegistryAuthenticator {
 
     /** Tokens this close to expiry are renewed before use. */
     private static final Duration EXPIRY_MARGIN = Duration.ofSeconds(10);
+    /** The largest token response read. */
+    private static final int MAX_TOKEN_RESPONSE = 1024 * 1024;
     /** The spec's default lifetime when a token server does not say. */
     private static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofSeconds(60);
 
-    private final Function<URI, HttpClient> http;
+    private final Function<URI, HttpTransport> http;
     private final CredentialProvider credentials;
     private final Duration timeout;
     private final Clock clock;
@@ -50,7 +50,7 @@ public final class RegistryAuthenticator {
     }
 
     /** {@code http} picks the client for a token realm's URL. */
-    public RegistryAuthenticator(Function<URI, HttpClient> http, CredentialProvider credentials, Duration timeout,
+    public RegistryAuthenticator(Function<URI, HttpTransport> http, CredentialProvider credentials, Duration timeout,
                                  Clock clock) {
         this.http = http;
         this.credentials = credentials;
@@ -118,7 +118,7 @@ public final class RegistryAuthenticator {
         }
         Optional<Credentials> creds = credentials.credentialsFor(registry);
         String service = challenge.param("service");
-        HttpRequest request;
+        Request request;
         try {
             if (creds.isPresent() && creds.get().type() == Credentials.Type.IDENTITY_TOKEN) {
                 // docker's identitytoken is an OAuth2 refresh token, exchanged with a POST (distribution's oauth spec).
@@ -126,9 +126,8 @@ public final class RegistryAuthenticator {
                         + "&refresh_token=" + enc(creds.get().secret())
                         + (service != null ? "&service=" + enc(service) : "")
                         + (scope.isEmpty() ? "" : "&scope=" + enc(scope));
-                request = HttpRequest.newBuilder(URI.create(realm)).timeout(timeout)
-                        .header("Content-Type", "application/x-www-form-urlencoded")
-                        .POST(HttpRequest.BodyPublishers.ofString(form)).build();
+                request = Request.get(URI.create(realm))
+                        .post("application/x-www-form-urlencoded", form.getBytes(StandardCharsets.UTF_8));
             } else {
                 StringBuilder url = new StringBuilder(realm).append(realm.contains("?") ? '&' : '?');
                 if (service != null) {
@@ -137,35 +136,30 @@ public final class RegistryAuthenticator {
                 if (!scope.isEmpty()) {
                     url.append(service != null ? "&" : "").append("scope=").append(enc(scope));
                 }
-                HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url.toString())).timeout(timeout).GET();
-                creds.ifPresent(c -> builder.header("Authorization", c.basicHeader()));
-                request = builder.build();
+                request = Request.get(URI.create(url.toString()));
+                if (creds.isPresent()) {
+                    request = request.header("Authorization", creds.get().basicHeader());
+                }
             }
         } catch (IllegalArgumentException e) {
             throw new RegistryException(Kind.PROTOCOL, 0, action + ": invalid token realm '" + realm + "'");
         }
-        HttpResponse<byte[]> response;
-        // The request timeout only covers the response headers; bound the whole exchange so that a token
-        // service that stalls in the middle of its body cannot hang the pull.
-        CompletableFuture<HttpResponse<byte[]>> exchange =
-                http.apply(request.uri()).sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
-        try {
-            response = exchange.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            String why = cause instanceof IOException io ? describe(io) : String.valueOf(cause);
-            throw new RegistryException(Kind.NETWORK, 0, action + ": token request to " + request.uri().getHost()
-                    + " failed: " + why, cause);
-        } catch (TimeoutException e) {
-            exchange.cancel(true);
+        int status;
+        byte[] responseBody;
+        // The whole exchange is bounded, so that a token service that drips its body cannot hang the pull.
+        try (Response response = http.apply(request.uri()).send(request)) {
+            status = response.status();
+            responseBody = response.readBody(MAX_TOKEN_RESPONSE, timeout);
+        } catch (SocketTimeoutException e) {
             throw new RegistryException(Kind.NETWORK, 0, action + ": token request to " + request.uri().getHost()
                     + " timed out");
-        } catch (InterruptedException e) {
-            exchange.cancel(true);
+        } catch (InterruptedIOException e) {
             Thread.currentThread().interrupt();
             throw new RegistryException(Kind.NETWORK, 0, action + ": interrupted");
+        } catch (IOException e) {
+            throw new RegistryException(Kind.NETWORK, 0, action + ": token request to " + request.uri().getHost()
+                    + " failed: " + describe(e), e);
         }
-        int status = response.statusCode();
         if (status == 401 || status == 403) {
             throw new RegistryException(Kind.UNAUTHORIZED, status, action + ": " + rejection(registry, creds));
         }
@@ -178,7 +172,7 @@ public final class RegistryAuthenticator {
         }
         JsonNode body;
         try {
-            body = Json.parse(response.body(), action + ": token response");
+            body = Json.parse(responseBody, action + ": token response");
         } catch (RuntimeException e) {
             throw new RegistryException(Kind.PROTOCOL, status, e.getMessage(), e);
         }

@@ -1,0 +1,68 @@
+package dev.exporter.cli;
+
+import dev.exporter.image.Json;
+
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Start-up work for the second core while the first one parses the command line and resolves the image.
+ *
+ * <p>An export spends most of its CPU time in SHA-256, and the JIT only switches to the CPU's SHA instructions once
+ * {@code MessageDigest.update} is hot: with 1 MiB chunks that took most of a 400 MB export, hashing in plain Java
+ * meanwhile (seen with perf, measured with scripts/bench). Hashing a few thousand small buffers of varied sizes
+ * first gets the intrinsic compiled before the first layer arrives. Loading the TLS and JSON classes
+ * here also takes them off the main thread's path. Everything here is best effort and has no visible effect.
+ */
+final class WarmUp {
+
+    private WarmUp() {
+    }
+
+    static void start() {
+        Thread thread = new Thread(WarmUp::run, "exporter-warm-up");
+        thread.setDaemon(true);
+        thread.setPriority(Thread.MIN_PRIORITY);
+        thread.start();
+    }
+
+    private static void run() {
+        try {
+            digests();
+            tls();
+            json();
+        } catch (Exception | LinkageError ignored) {
+            // best effort: the real work does the same things and reports its own errors
+        }
+    }
+
+    private static void digests() throws Exception {
+        // Load the other digests TLS and the JDK use first: a digest class loaded after compilation would make the
+        // JIT throw the compiled SHA-256 path away (a failed class-hierarchy dependency, seen with LogCompilation).
+        for (String other : List.of("SHA-1", "SHA-224", "SHA-384", "SHA-512", "MD5")) {
+            MessageDigest.getInstance(other).digest(new byte[100]);
+        }
+        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+        byte[] buffer = new byte[4096];
+        for (int i = 0; i < 40_000; i++) {
+            sha256.update(buffer, i % 7, 1 + i % 150);
+            if (i % 1000 == 0) {
+                sha256.digest();
+            }
+        }
+        sha256.digest();
+    }
+
+    private static void tls() throws Exception {
+        SSLContext.getInstance("TLS").init(new KeyManager[0], new TrustManager[0], null);
+    }
+
+    private static void json() {
+        Json.parse(Json.write(Map.of("schemaVersion", 2, "layers", List.of(Map.of("digest", "sha256:0", "size", 1)))),
+                "warm-up");
+    }
+}

@@ -1,0 +1,245 @@
+package dev.exporter.registry.http;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+
+/**
+ * A small blocking HTTP/1.1 client: one request per call on a kept-alive connection, the response body read
+ * straight from the socket. Registries need nothing more (no HTTP/2, no proxies, no cookies), and a blocking
+ * read into the caller's buffer is much cheaper per byte and at start-up than the JDK's asynchronous
+ * {@code java.net.http} client, which scripts/bench showed as a large part of an export's CPU time.
+ *
+ * <p>Connections are {@link SocketChannel} sockets, so interrupting a thread blocked in a read fails that read
+ * at once; every read waits at most the read timeout. Redirects, authentication and retries are the caller's.
+ */
+public final class HttpTransport implements Closeable {
+
+    private static final int MAX_IDLE_PER_ORIGIN = 8;
+    private static final int MAX_HEADERS = 256;
+
+    private final SSLContext tls;
+    private final boolean verifyHostnames;
+    private final long connectTimeoutMillis;
+    private final long readTimeoutMillis;
+    private final Map<String, Deque<Connection>> idle = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /**
+     * @param tls             how https connections are set up
+     * @param verifyHostnames check that certificates name the host (off only together with a trust-all context)
+     */
+    public HttpTransport(SSLContext tls, boolean verifyHostnames, Duration connectTimeout, Duration readTimeout) {
+        this.tls = tls;
+        this.verifyHostnames = verifyHostnames;
+        this.connectTimeoutMillis = connectTimeout.toMillis();
+        this.readTimeoutMillis = readTimeout.toMillis();
+    }
+
+    /**
+     * Sends {@code request} and reads the response head. A kept-alive connection that turns out to be closed by
+     * the server is replaced once by a new one.
+     */
+    public Response send(Request request) throws IOException {
+        String origin = origin(request.uri());
+        Deque<Connection> pool = idle.get(origin);
+        Connection pooled = pool == null ? null : pool.pollLast();
+        if (pooled != null) {
+            try {
+                return exchange(pooled, request);
+            } catch (IOException e) {
+                pooled.close();
+                if (e instanceof InterruptedIOException || Thread.currentThread().isInterrupted()) {
+                    throw e;
+                }
+                // the server closed the idle connection: try once more on a new one
+            }
+        }
+        Connection fresh = open(request.uri(), origin);
+        try {
+            return exchange(fresh, request);
+        } catch (IOException | RuntimeException e) {
+            fresh.close();
+            throw e;
+        }
+    }
+
+    private Response exchange(Connection connection, Request request) throws IOException {
+        connection.timeout(readTimeoutMillis);
+        writeRequest(connection.out(), request);
+        while (true) {
+            String statusLine = connection.readLine();
+            if (!statusLine.matches("HTTP/1\\.[01] [0-9]{3}( .*)?")) {
+                throw new IOException("not an HTTP/1.x response: '" + printable(statusLine) + "'");
+            }
+            int status = Integer.parseInt(statusLine.substring(9, 12));
+            Map<String, List<String>> fields = readFields(connection);
+            if (status >= 100 && status < 200) {
+                continue; // informational answers (100 Continue) precede the real one
+            }
+            Headers headers = new Headers(fields);
+            boolean reusable = statusLine.startsWith("HTTP/1.1") && headers.allValues("connection").stream()
+                    .noneMatch(v -> v.toLowerCase(Locale.ROOT).contains("close"));
+            return new Response(status, headers, body(connection, request, status, headers, reusable));
+        }
+    }
+
+    private Body body(Connection connection, Request request, int status, Headers headers, boolean reusable)
+            throws IOException {
+        if (request.method().equals("HEAD") || status == 204 || status == 304) {
+            return new Body(connection, Body.Framing.LENGTH, 0, reusable, readTimeoutMillis, this::release);
+        }
+        List<String> encodings = headers.allValues("transfer-encoding");
+        if (!encodings.isEmpty()) {
+            boolean chunked = encodings.get(encodings.size() - 1).toLowerCase(Locale.ROOT).trim().endsWith("chunked");
+            return new Body(connection, chunked ? Body.Framing.CHUNKED : Body.Framing.UNTIL_CLOSE, -1, reusable,
+                    readTimeoutMillis, this::release);
+        }
+        List<String> lengths = headers.allValues("content-length");
+        if (lengths.isEmpty()) {
+            return new Body(connection, Body.Framing.UNTIL_CLOSE, -1, false, readTimeoutMillis, this::release);
+        }
+        String length = lengths.get(0).trim();
+        if (!length.matches("[0-9]{1,18}") || lengths.stream().anyMatch(l -> !l.trim().equals(length))) {
+            throw new IOException("invalid Content-Length '" + printable(String.join(", ", lengths)) + "'");
+        }
+        return new Body(connection, Body.Framing.LENGTH, Long.parseLong(length), reusable, readTimeoutMillis, this::release);
+    }
+
+    private static Map<String, List<String>> readFields(Connection connection) throws IOException {
+        Map<String, List<String>> fields = new HashMap<>();
+        for (int count = 0; ; count++) {
+            String line = connection.readLine();
+            if (line.isEmpty()) {
+                return fields;
+            }
+            int colon = line.indexOf(':');
+            if (colon <= 0 || count >= MAX_HEADERS) {
+                throw new IOException(count >= MAX_HEADERS ? "more than " + MAX_HEADERS + " header fields"
+                        : "malformed header line '" + printable(line) + "'");
+            }
+            fields.computeIfAbsent(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+                    .add(line.substring(colon + 1).trim());
+        }
+    }
+
+    private static void writeRequest(OutputStream out, Request request) throws IOException {
+        URI uri = request.uri();
+        String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        StringBuilder head = new StringBuilder(256)
+                .append(request.method()).append(' ').append(path)
+                .append(uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()).append(" HTTP/1.1\r\n")
+                .append("Host: ").append(uri.getHost()).append(uri.getPort() == -1 ? "" : ":" + uri.getPort()).append("\r\n");
+        for (Map.Entry<String, String> header : request.headers()) {
+            head.append(header.getKey()).append(": ").append(header.getValue()).append("\r\n");
+        }
+        if (request.body() != null) {
+            head.append("Content-Length: ").append(request.body().length).append("\r\n");
+        }
+        out.write(Connection.ascii(head.append("\r\n").toString()));
+        if (request.body() != null) {
+            out.write(request.body());
+        }
+        out.flush();
+    }
+
+    private Connection open(URI uri, String origin) throws IOException {
+        String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
+        int port = port(uri);
+        IOException failure = null;
+        for (InetAddress address : InetAddress.getAllByName(host)) {
+            SocketChannel channel = SocketChannel.open();
+            Socket socket = channel.socket();
+            try {
+                socket.connect(new InetSocketAddress(address, port), (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis));
+                socket.setTcpNoDelay(true);
+                if ("https".equalsIgnoreCase(uri.getScheme())) {
+                    socket = handshake(socket, host, port);
+                }
+                return new Connection(origin, socket);
+            } catch (IOException e) {
+                socket.close();
+                if (e instanceof InterruptedIOException || Thread.currentThread().isInterrupted()) {
+                    throw e;
+                }
+                failure = failure == null ? e : failure;
+                if (e instanceof javax.net.ssl.SSLException) {
+                    throw e; // the host answered: another of its addresses will not speak TLS either
+                }
+            }
+        }
+        throw failure != null ? failure : new IOException("no address for " + host);
+    }
+
+    private Socket handshake(Socket socket, String host, int port) throws IOException {
+        SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(socket, host, port, true);
+        if (verifyHostnames) {
+            SSLParameters parameters = ssl.getSSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            ssl.setSSLParameters(parameters);
+        }
+        ssl.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(connectTimeoutMillis, readTimeoutMillis)));
+        ssl.startHandshake();
+        return ssl;
+    }
+
+    private void release(Connection connection, boolean reusable) {
+        if (!reusable || closed) {
+            connection.close();
+            return;
+        }
+        Deque<Connection> pool = idle.computeIfAbsent(connection.origin, k -> new ConcurrentLinkedDeque<>());
+        pool.offerLast(connection);
+        while (pool.size() > MAX_IDLE_PER_ORIGIN) {
+            Connection oldest = pool.pollFirst();
+            if (oldest != null) {
+                oldest.close();
+            }
+        }
+        if (closed) {
+            close();
+        }
+    }
+
+    private static String origin(URI uri) {
+        return uri.getScheme().toLowerCase(Locale.ROOT) + "://" + uri.getHost().toLowerCase(Locale.ROOT) + ":" + port(uri);
+    }
+
+    private static int port(URI uri) {
+        return uri.getPort() != -1 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+    }
+
+    private static String printable(String text) {
+        String line = text.replaceAll("\\p{Cntrl}", " ");
+        return line.length() > 100 ? line.substring(0, 100) + "..." : line;
+    }
+
+    /** Closes the idle connections; connections in use close when their bodies are done. */
+    @Override
+    public void close() {
+        closed = true;
+        for (Deque<Connection> pool : idle.values()) {
+            for (Connection c; (c = pool.pollFirst()) != null; ) {
+                c.close();
+            }
+        }
+    }
+}

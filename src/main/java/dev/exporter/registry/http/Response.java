@@ -1,0 +1,52 @@
+package dev.exporter.registry.http;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+
+/**
+ * An HTTP response whose body is read straight from the connection. Reading the body to its end hands the
+ * connection back for reuse; closing it earlier closes the connection.
+ */
+public final class Response implements Closeable {
+
+    private final int status;
+    private final Headers headers;
+    private final Body body;
+
+    Response(int status, Headers headers, Body body) {
+        this.status = status;
+        this.headers = headers;
+        this.body = body;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public Headers headers() {
+        return headers;
+    }
+
+    /**
+     * The body. A read that waits longer than the read timeout for the next bytes fails with "connection stalled";
+     * interrupting the reading thread makes it fail at once.
+     */
+    public InputStream body() {
+        return body;
+    }
+
+    /**
+     * Reads at most {@code limit} bytes of the body within {@code total}, however slowly the server sends them:
+     * for small answers, such as tokens, whose whole exchange must be bounded.
+     */
+    public byte[] readBody(int limit, Duration total) throws IOException {
+        return body.readAll(limit, System.nanoTime() + total.toNanos());
+    }
+
+    @Override
+    public void close() throws IOException {
+        body.close();
+    }
+}
