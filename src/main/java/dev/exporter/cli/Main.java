@@ -7,7 +7,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        WarmUp.start();
+        WarmUp.start(args);
         System.exit(Cli.run(args));
     }
 }

@@ -2,9 +2,7 @@ package dev.exporter.cli;
 
 import dev.exporter.image.Json;
 
-import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.Map;
@@ -13,8 +11,8 @@ import java.util.Map;
  * Start-up work for the second core while the first one parses the command line and resolves the image.
  *
  * <p>An export spends most of its CPU time in SHA-256, and the JIT only switches to the CPU's SHA instructions once
- * {@code MessageDigest.update} is hot: with 1 MiB chunks that took most of a 400 MB export, hashing in plain Java
- * meanwhile (seen with perf, measured with scripts/bench). Hashing a few thousand small buffers of varied sizes
+ * {@code MessageDigest.update} is hot, and with large chunks it is called too rarely for that: a 400 MB export
+ * hashed its first hundreds of megabytes in plain Java (seen with perf, measured with scripts/bench). Hashing a few thousand small buffers of varied sizes
  * first gets the intrinsic compiled before the first layer arrives. Loading the TLS and JSON classes
  * here also takes them off the main thread's path. Everything here is best effort and has no visible effect.
  */
@@ -23,17 +21,35 @@ final class WarmUp {
     private WarmUp() {
     }
 
-    static void start() {
-        Thread thread = new Thread(WarmUp::run, "exporter-warm-up");
+    /** Starts the warm-up; {@code args} only tell whether TLS will be needed. */
+    static void start(String[] args) {
+        boolean tls = !loopbackOrPlain(args);
+        Thread thread = new Thread(() -> run(tls), "exporter-warm-up");
         thread.setDaemon(true);
         thread.setPriority(Thread.MIN_PRIORITY);
         thread.start();
     }
 
-    private static void run() {
+    /**
+     * Loopback registries are probed without TLS and plain-HTTP ones never use it: setting TLS up for them would
+     * only take CPU from the main thread (measured with scripts/bench). A guess from the arguments is enough.
+     */
+    static boolean loopbackOrPlain(String[] args) {
+        for (String arg : args) {
+            if (arg.equals("--plain-http") || arg.startsWith("127.") || arg.startsWith("localhost") || arg.startsWith("[::1]")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void run(boolean tls) {
         try {
             digests();
-            tls();
+            if (tls) {
+                // the JDK's default context (with its trust store) is what verified https connections use
+                SSLContext.getDefault();
+            }
             json();
         } catch (Exception | LinkageError ignored) {
             // best effort: the real work does the same things and reports its own errors
@@ -55,10 +71,6 @@ final class WarmUp {
             }
         }
         sha256.digest();
-    }
-
-    private static void tls() throws Exception {
-        SSLContext.getInstance("TLS").init(new KeyManager[0], new TrustManager[0], null);
     }
 
     private static void json() {

@@ -9,6 +9,7 @@ import dev.exporter.registry.auth.RegistryAuthenticator;
 import dev.exporter.registry.http.HttpTransport;
 import dev.exporter.registry.http.Request;
 import dev.exporter.registry.http.Response;
+import dev.exporter.registry.http.TlsProbe;
 
 import javax.net.ssl.SSLException;
 import java.io.IOException;
@@ -35,6 +36,8 @@ public final class RegistryClient {
 
     private static final int MAX_REDIRECTS = 5;
     private static final int MAX_ERROR_BODY = 64 * 1024;
+    /** How long a loopback registry gets to show whether it speaks TLS before a real handshake decides. */
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
 
     private final TransportOptions options;
     private final RetryPolicy retryPolicy;
@@ -179,7 +182,25 @@ public final class RegistryClient {
         if (options.plainHttp()) {
             return "http://" + apiHost;
         }
-        return loopback ? baseUrls.getOrDefault(apiHost, "https://" + apiHost) : "https://" + apiHost;
+        if (!loopback) {
+            return "https://" + apiHost;
+        }
+        String settled = baseUrls.computeIfAbsent(apiHost, RegistryClient::probeScheme);
+        return settled != null ? settled : "https://" + apiHost;
+    }
+
+    /**
+     * docker treats loopback registries as insecure: https if the registry offers it, else plain http. Null when
+     * the probe cannot tell; then trying https decides (see {@link #attempt}).
+     */
+    private static String probeScheme(String apiHost) {
+        URI uri = URI.create("https://" + apiHost);
+        String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
+        return switch (TlsProbe.probe(host, uri.getPort() == -1 ? 443 : uri.getPort(), PROBE_TIMEOUT)) {
+            case TLS -> "https://" + apiHost;
+            case PLAIN_HTTP -> "http://" + apiHost;
+            case UNKNOWN -> null;
+        };
     }
 
     private static Request request(RegistryEndpoint<?> endpoint, URI uri, String authorization) {
