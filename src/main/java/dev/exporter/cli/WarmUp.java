@@ -64,7 +64,7 @@ final class WarmUp {
         }
         MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
         byte[] buffer = new byte[4096];
-        for (int i = 0; i < 40_000; i++) {
+        for (int i = 0; i < 16_000; i++) {
             sha256.update(buffer, i % 7, 1 + i % 150);
             if (i % 1000 == 0) {
                 sha256.digest();
