@@ -6,7 +6,6 @@ import dev.exporter.reference.ImageReference;
 import dev.exporter.registry.RegistryException.Kind;
 import dev.exporter.registry.auth.CredentialProvider;
 import dev.exporter.registry.auth.RegistryAuthenticator;
-import dev.exporter.registry.http.HttpTransport;
 import dev.exporter.registry.http.Request;
 import dev.exporter.registry.http.Response;
 import dev.exporter.registry.http.TlsProbe;
