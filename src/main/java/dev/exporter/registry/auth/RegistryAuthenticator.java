@@ -146,7 +146,7 @@ public final class RegistryAuthenticator {
         }
         int status;
         byte[] responseBody;
-        // The whole exchange is bounded, so that a token service that drips its body cannot hang the pull.
+        // Headers must come within the read timeout and the whole body within the timeout, however slowly it drips.
         try (Response response = http.apply(request.uri()).send(request)) {
             status = response.status();
             responseBody = response.readBody(MAX_TOKEN_RESPONSE, timeout);
