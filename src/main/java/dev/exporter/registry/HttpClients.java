@@ -11,7 +11,7 @@ import java.util.function.Function;
  * Loopback hosts get docker's "insecure registry" treatment (no certificate verification), as does everything
  * with {@code --insecure}; every other https URL, including redirects away from a loopback registry, is verified.
  */
-final class HttpClients implements Function<URI, HttpTransport>, AutoCloseable {
+final class HttpClients implements Function<URI, HttpTransport> {
 
     private final TransportOptions options;
     private volatile HttpTransport verifying;
@@ -49,17 +49,6 @@ final class HttpClients implements Function<URI, HttpTransport>, AutoCloseable {
             }
         }
         return trusting;
-    }
-
-    /** Closes the idle connections of the transports made so far. */
-    @Override
-    public void close() {
-        if (verifying != null) {
-            verifying.close();
-        }
-        if (trusting != null) {
-            trusting.close();
-        }
     }
 
     static boolean isLoopback(String host) {

@@ -193,9 +193,7 @@ public final class RegistryClient {
      * the probe cannot tell; then trying https decides (see {@link #attempt}).
      */
     private static String probeScheme(String apiHost) {
-        URI uri = URI.create("https://" + apiHost);
-        String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
-        return switch (TlsProbe.probe(host, uri.getPort() == -1 ? 443 : uri.getPort(), PROBE_TIMEOUT)) {
+        return switch (TlsProbe.probe(URI.create("https://" + apiHost), PROBE_TIMEOUT)) {
             case TLS -> "https://" + apiHost;
             case PLAIN_HTTP -> "http://" + apiHost;
             case UNKNOWN -> null;

@@ -162,7 +162,7 @@ public final class HttpTransport implements Closeable {
     }
 
     private Connection open(URI uri, String origin) throws IOException {
-        String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
+        String host = host(uri);
         int port = port(uri);
         IOException failure = null;
         for (InetAddress address : InetAddress.getAllByName(host)) {
@@ -223,7 +223,13 @@ public final class HttpTransport implements Closeable {
         return uri.getScheme().toLowerCase(Locale.ROOT) + "://" + uri.getHost().toLowerCase(Locale.ROOT) + ":" + port(uri);
     }
 
-    private static int port(URI uri) {
+    /** The host to connect to: IPv6 literals without their brackets. */
+    static String host(URI uri) {
+        String host = uri.getHost();
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    static int port(URI uri) {
         return uri.getPort() != -1 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
     }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
 import java.time.Duration;
 
 /**
@@ -24,10 +25,11 @@ public final class TlsProbe {
     private TlsProbe() {
     }
 
-    public static Answer probe(String host, int port, Duration timeout) {
+    /** Probes the host and port of {@code uri} (an https URL: port 443 unless it says otherwise). */
+    public static Answer probe(URI uri, Duration timeout) {
         int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
         try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(host, port), millis);
+            socket.connect(new InetSocketAddress(HttpTransport.host(uri), HttpTransport.port(uri)), millis);
             socket.setSoTimeout(millis);
             socket.getOutputStream().write(CLIENT_HELLO);
             socket.getOutputStream().flush();

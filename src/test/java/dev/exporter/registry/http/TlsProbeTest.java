@@ -9,6 +9,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TlsProbeTest {
 
     private static TlsProbe.Answer probe(LocalRegistry registry) {
-        return TlsProbe.probe("127.0.0.1", registry.baseUri().getPort(), Duration.ofSeconds(10));
+        return TlsProbe.probe(URI.create("https://" + registry.hostPort()), Duration.ofSeconds(10));
     }
 
     @Test
@@ -45,7 +46,7 @@ class TlsProbeTest {
             acceptor.setDaemon(true);
             acceptor.start();
             long start = System.nanoTime();
-            assertEquals(TlsProbe.Answer.UNKNOWN, TlsProbe.probe("127.0.0.1", silent.getLocalPort(), Duration.ofMillis(500)));
+            assertEquals(TlsProbe.Answer.UNKNOWN, TlsProbe.probe(URI.create("https://127.0.0.1:" + silent.getLocalPort()), Duration.ofMillis(500)));
             assertTrue((System.nanoTime() - start) / 1_000_000 < 5_000);
         }
     }
@@ -56,6 +57,6 @@ class TlsProbeTest {
         try (ServerSocket closed = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
             port = closed.getLocalPort();
         }
-        assertEquals(TlsProbe.Answer.UNKNOWN, TlsProbe.probe("127.0.0.1", port, Duration.ofSeconds(2)));
+        assertEquals(TlsProbe.Answer.UNKNOWN, TlsProbe.probe(URI.create("https://[::1]:" + port), Duration.ofSeconds(2)));
     }
 }
