@@ -12,9 +12,10 @@ import java.util.Map;
  *
  * <p>An export spends most of its CPU time in SHA-256, and the JIT only switches to the CPU's SHA instructions once
  * {@code MessageDigest.update} is hot, and with large chunks it is called too rarely for that: a 400 MB export
- * hashed its first hundreds of megabytes in plain Java (seen with perf, measured with scripts/bench). Hashing a few thousand small buffers of varied sizes
- * first gets the intrinsic compiled before the first layer arrives. Loading the TLS and JSON classes
- * here also takes them off the main thread's path. Everything here is best effort and has no visible effect.
+ * hashed its first hundreds of megabytes in plain Java (seen with perf, measured with scripts/bench). Hashing
+ * thousands of small buffers of varied sizes first gets the intrinsic compiled before the first layer arrives.
+ * Loading the TLS and JSON classes here also takes them off the main thread's path. Everything here is best
+ * effort and has no visible effect.
  */
 final class WarmUp {
 

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketTimeoutException;
 import java.util.function.BiConsumer;
+import java.util.regex.Pattern;
 
 /**
  * A response body read from its connection in one of HTTP/1.1's three framings: a {@code Content-Length}, chunks,
@@ -14,6 +15,8 @@ import java.util.function.BiConsumer;
 final class Body extends InputStream {
 
     enum Framing { LENGTH, CHUNKED, UNTIL_CLOSE }
+
+    private static final Pattern HEX = Pattern.compile("[0-9A-Fa-f]{1,15}");
 
     private final Connection connection;
     private final Framing framing;
@@ -109,7 +112,7 @@ final class Body extends InputStream {
     private static long chunkSize(String line) throws IOException {
         int end = line.indexOf(';');
         String hex = (end == -1 ? line : line.substring(0, end)).trim();
-        if (hex.isEmpty() || hex.length() > 15 || !hex.matches("[0-9A-Fa-f]+")) {
+        if (!HEX.matcher(hex).matches()) {
             throw new IOException("malformed chunked body: bad chunk size '" + (hex.length() > 20 ? hex.substring(0, 20) : hex) + "'");
         }
         return Long.parseLong(hex, 16);

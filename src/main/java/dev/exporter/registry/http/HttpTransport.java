@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.regex.Pattern;
 
 /**
  * A small blocking HTTP/1.1 client: one request per call on a kept-alive connection, the response body read
@@ -35,6 +36,8 @@ public final class HttpTransport implements Closeable {
 
     private static final int MAX_IDLE_PER_ORIGIN = 8;
     private static final int MAX_HEADERS = 256;
+    private static final Pattern STATUS_LINE = Pattern.compile("HTTP/1\\.[01] [0-9]{3}( .*)?");
+    private static final Pattern LENGTH = Pattern.compile("[0-9]{1,18}");
 
     private final SSLContext tls;
     private final boolean verifyHostnames;
@@ -87,7 +90,7 @@ public final class HttpTransport implements Closeable {
         writeRequest(connection.out(), request);
         while (true) {
             String statusLine = connection.readLine();
-            if (!statusLine.matches("HTTP/1\\.[01] [0-9]{3}( .*)?")) {
+            if (!STATUS_LINE.matcher(statusLine).matches()) {
                 throw new IOException("not an HTTP/1.x response: '" + printable(statusLine) + "'");
             }
             int status = Integer.parseInt(statusLine.substring(9, 12));
@@ -115,10 +118,10 @@ public final class HttpTransport implements Closeable {
         }
         List<String> lengths = headers.allValues("content-length");
         if (lengths.isEmpty()) {
-            return new Body(connection, Body.Framing.UNTIL_CLOSE, -1, false, readTimeoutMillis, this::release);
+            return new Body(connection, Body.Framing.UNTIL_CLOSE, -1, reusable, readTimeoutMillis, this::release);
         }
         String length = lengths.get(0).trim();
-        if (!length.matches("[0-9]{1,18}") || lengths.stream().anyMatch(l -> !l.trim().equals(length))) {
+        if (!LENGTH.matcher(length).matches() || lengths.stream().anyMatch(l -> !l.trim().equals(length))) {
             throw new IOException("invalid Content-Length '" + printable(String.join(", ", lengths)) + "'");
         }
         return new Body(connection, Body.Framing.LENGTH, Long.parseLong(length), reusable, readTimeoutMillis, this::release);

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * One HTTP/1.1 request: a method, an absolute http(s) URI, header fields in the order they are sent, and an optional
@@ -14,8 +15,12 @@ import java.util.Map;
  */
 public record Request(String method, URI uri, List<Map.Entry<String, String>> headers, byte[] body) {
 
+    private static final Pattern METHOD = Pattern.compile("[A-Z]+");
+    private static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
+    private static final Pattern LINE_BREAK_OR_NUL = Pattern.compile("[\\r\\n\\x00]");
+
     public Request {
-        if (method == null || !method.matches("[A-Z]+")) {
+        if (method == null || !METHOD.matcher(method).matches()) {
             throw new IllegalArgumentException("invalid HTTP method '" + method + "'");
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
@@ -23,7 +28,7 @@ public record Request(String method, URI uri, List<Map.Entry<String, String>> he
             throw new IllegalArgumentException("not an http(s) URL with a host: '" + uri + "'");
         }
         for (Map.Entry<String, String> header : headers) {
-            if (!header.getKey().matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+") || header.getValue().matches("(?s).*[\\r\\n\\x00].*")) {
+            if (!FIELD_NAME.matcher(header.getKey()).matches() || LINE_BREAK_OR_NUL.matcher(header.getValue()).find()) {
                 throw new IllegalArgumentException("invalid HTTP header '" + header.getKey() + "'");
             }
         }
