@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -39,7 +40,8 @@ public final class HttpTransport implements Closeable {
     private static final Pattern STATUS_LINE = Pattern.compile("HTTP/1\\.[01] [0-9]{3}( .*)?");
     private static final Pattern LENGTH = Pattern.compile("[0-9]{1,18}");
 
-    private final SSLContext tls;
+    private final Supplier<SSLContext> tlsSetUp;
+    private volatile SSLContext tls;
     private final boolean verifyHostnames;
     private final long connectTimeoutMillis;
     private final long readTimeoutMillis;
@@ -47,11 +49,13 @@ public final class HttpTransport implements Closeable {
     private volatile boolean closed;
 
     /**
-     * @param tls             how https connections are set up
+     * @param tls             how https connections are set up; asked once, at the first https connection, because
+     *                        setting TLS up costs a noticeable part of a small export's run time and plain-HTTP
+     *                        registries never need it
      * @param verifyHostnames check that certificates name the host (off only together with a trust-all context)
      */
-    public HttpTransport(SSLContext tls, boolean verifyHostnames, Duration connectTimeout, Duration readTimeout) {
-        this.tls = tls;
+    public HttpTransport(Supplier<SSLContext> tls, boolean verifyHostnames, Duration connectTimeout, Duration readTimeout) {
+        this.tlsSetUp = tls;
         this.verifyHostnames = verifyHostnames;
         this.connectTimeoutMillis = connectTimeout.toMillis();
         this.readTimeoutMillis = readTimeout.toMillis();
@@ -193,7 +197,7 @@ public final class HttpTransport implements Closeable {
     }
 
     private Socket handshake(Socket socket, String host, int port) throws IOException {
-        SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(socket, host, port, true);
+        SSLSocket ssl = (SSLSocket) tls().getSocketFactory().createSocket(socket, host, port, true);
         if (verifyHostnames) {
             SSLParameters parameters = ssl.getSSLParameters();
             parameters.setEndpointIdentificationAlgorithm("HTTPS");
@@ -202,6 +206,19 @@ public final class HttpTransport implements Closeable {
         ssl.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(connectTimeoutMillis, readTimeoutMillis)));
         ssl.startHandshake();
         return ssl;
+    }
+
+    private SSLContext tls() {
+        SSLContext context = tls;
+        if (context == null) {
+            synchronized (this) {
+                if (tls == null) {
+                    tls = tlsSetUp.get();
+                }
+                context = tls;
+            }
+        }
+        return context;
     }
 
     private void release(Connection connection, boolean reusable) {

@@ -3,7 +3,6 @@ package dev.exporter.registry.http;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import javax.net.ssl.SSLContext;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -124,11 +123,9 @@ class HttpTransportTest {
     private HttpTransport transport = transport(Duration.ofSeconds(10));
 
     private static HttpTransport transport(Duration readTimeout) {
-        try {
-            return new HttpTransport(SSLContext.getDefault(), true, Duration.ofSeconds(5), readTimeout);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return new HttpTransport(() -> {
+            throw new AssertionError("plain-HTTP requests must not set TLS up");
+        }, true, Duration.ofSeconds(5), readTimeout);
     }
 
     @AfterEach
