@@ -11,6 +11,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.util.Arrays;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /** Builds the picocli command line with this tool's error handling and exit codes. */
@@ -27,19 +29,44 @@ public final class Cli {
         Thread cleanup = new Thread(TempPaths::deleteAll, "exporter-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
-            return commandLine().execute(args);
+            return commandLine(args).execute(args);
         } finally {
             TempPaths.deleteAll();
             Runtime.getRuntime().removeShutdownHook(cleanup);
         }
     }
 
+    /** The whole command line, with every subcommand. */
     public static CommandLine commandLine() {
+        return commandLine(null);
+    }
+
+    /**
+     * The command line as far as {@code args} (null: all of them) can use it. picocli builds the model of every
+     * subcommand it is given, by reflection over all their options, before it parses anything; that cost a fifth
+     * of an export's start-up. A subcommand can only be matched by an argument equal to its name, and the usage
+     * help lists them all, so it gets those named in {@code args}, or every one when help may be asked for.
+     * Everything then parses exactly as with all subcommands present.
+     */
+    static CommandLine commandLine(String[] args) {
         CommandLine cl = new CommandLine(new ExporterCommand());
+        boolean all = args == null || Arrays.stream(args).anyMatch(Cli::mayAskForHelp);
+        for (Supplier<Object> subcommand : ExporterCommand.SUBCOMMANDS) {
+            Object command = subcommand.get();
+            String name = command.getClass().getAnnotation(CommandLine.Command.class).name();
+            if (all || Arrays.asList(args).contains(name)) {
+                cl.addSubcommand(name, command);
+            }
+        }
         cl.setParameterExceptionHandler(Cli::usageError);
         cl.setExecutionExceptionHandler(Cli::failure);
         cl.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? ExitCodes.USAGE : ExitCodes.FAILURE);
         return cl;
+    }
+
+    /** {@code --help}, or short options that may include {@code -h} (a false alarm only costs start-up time). */
+    private static boolean mayAskForHelp(String arg) {
+        return arg.equals("--help") || (arg.startsWith("-") && !arg.startsWith("--") && arg.indexOf('h') > 0);
     }
 
     private static int usageError(CommandLine.ParameterException e, String[] args) {

@@ -2,11 +2,19 @@ package dev.exporter.cli;
 
 import picocli.CommandLine.Command;
 
-/** The top-level command: {@code exporter IMAGE...} is the same as {@code exporter pull IMAGE...}. */
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The top-level command: {@code exporter IMAGE...} is the same as {@code exporter pull IMAGE...}. Its subcommands
+ * are {@link #SUBCOMMANDS}, added by {@link Cli} (only those a command line needs).
+ */
 @Command(name = "exporter", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Export container images from any OCI/Docker registry as docker-load-able archives, without a Docker daemon.",
-                "Exit codes: 0 success, 1 failure (network, registry, authentication, digest, disk), 2 usage error."},
-        subcommands = {PullCommand.class, TagsCommand.class, ManifestCommand.class, ConfigCommand.class, BlobCommand.class,
-                InspectCommand.class, LoginCommand.class, LogoutCommand.class})
+                "Exit codes: 0 success, 1 failure (network, registry, authentication, digest, disk), 2 usage error."})
 public final class ExporterCommand extends AbstractPullCommand {
+
+    /** The subcommands, in the order {@code --help} lists them. */
+    static final List<Supplier<Object>> SUBCOMMANDS = List.of(PullCommand::new, TagsCommand::new, ManifestCommand::new,
+            ConfigCommand::new, BlobCommand::new, InspectCommand::new, LoginCommand::new, LogoutCommand::new);
 }
