@@ -12,7 +12,6 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /** Builds the picocli command line with this tool's error handling and exit codes. */
@@ -51,11 +50,10 @@ public final class Cli {
     static CommandLine commandLine(String[] args) {
         CommandLine cl = new CommandLine(new ExporterCommand());
         boolean all = args == null || Arrays.stream(args).anyMatch(Cli::mayAskForHelp);
-        for (Supplier<Object> subcommand : ExporterCommand.SUBCOMMANDS) {
-            Object command = subcommand.get();
-            String name = command.getClass().getAnnotation(CommandLine.Command.class).name();
+        for (Class<?> subcommand : ExporterCommand.SUBCOMMANDS) {
+            String name = subcommand.getAnnotation(CommandLine.Command.class).name();
             if (all || Arrays.asList(args).contains(name)) {
-                cl.addSubcommand(name, command);
+                cl.addSubcommand(name, subcommand);
             }
         }
         cl.setParameterExceptionHandler(Cli::usageError);

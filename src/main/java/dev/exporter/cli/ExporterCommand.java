@@ -3,7 +3,6 @@ package dev.exporter.cli;
 import picocli.CommandLine.Command;
 
 import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * The top-level command: {@code exporter IMAGE...} is the same as {@code exporter pull IMAGE...}. Its subcommands
@@ -15,6 +14,6 @@ import java.util.function.Supplier;
 public final class ExporterCommand extends AbstractPullCommand {
 
     /** The subcommands, in the order {@code --help} lists them. */
-    static final List<Supplier<Object>> SUBCOMMANDS = List.of(PullCommand::new, TagsCommand::new, ManifestCommand::new,
-            ConfigCommand::new, BlobCommand::new, InspectCommand::new, LoginCommand::new, LogoutCommand::new);
+    static final List<Class<?>> SUBCOMMANDS = List.of(PullCommand.class, TagsCommand.class, ManifestCommand.class,
+            ConfigCommand.class, BlobCommand.class, InspectCommand.class, LoginCommand.class, LogoutCommand.class);
 }

@@ -243,7 +243,9 @@ public final class Exporter {
     }
 
     private static ExportResult result(List<OciImage> images) {
-        long bytes = images.stream().flatMap(i -> i.blobs().stream()).distinct().mapToLong(Descriptor::size).sum();
+        Map<Digest, Long> sizes = new HashMap<>();
+        images.forEach(image -> image.blobs().forEach(blob -> sizes.put(blob.digest(), blob.size())));
+        long bytes = sizes.values().stream().mapToLong(Long::longValue).sum();
         return new ExportResult(images.stream().map(OciImage::primary).toList(), bytes);
     }
 
@@ -372,14 +374,14 @@ public final class Exporter {
         }
         Map<Digest, Long> offsets = DockerArchiveWriter.write(archiveImages, out.channel());
         try (BlobFetcher fetcher = new BlobFetcher(client, blobStore(work), options.jobs(), options.progress())) {
-            Map<LayerSource, CompletableFuture<Unpacked>> unpacking = new LinkedHashMap<>();
-            for (LayerSource source : sources.values()) {
-                LayerTarget target = new LayerTarget(out.file(), offsets.get(source.diffId()),
-                        sizes.get(source.blob().digest()));
-                unpacking.put(source, unpackLayer(fetcher, source.image().reference(), source.blob(), target));
-            }
+            Map<Digest, CompletableFuture<Unpacked>> unpacking = new LinkedHashMap<>();
+            sources.forEach((diffId, source) -> unpacking.put(diffId, unpackLayer(fetcher, source.image().reference(),
+                    source.blob(), new LayerTarget(out.file(), offsets.get(diffId), sizes.get(source.blob().digest())))));
             awaitAll(new ArrayList<>(unpacking.values()));
-            unpacking.forEach((source, unpacked) -> checkDiffId(source.image(), source.index(), unpacked.join()));
+            unpacking.forEach((diffId, unpacked) -> {
+                LayerSource source = sources.get(diffId);
+                checkDiffId(source.image(), source.index(), unpacked.join());
+            });
         }
         return new ExportResult(images, totalSize(images));
     }
