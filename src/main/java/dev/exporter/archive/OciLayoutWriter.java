@@ -114,7 +114,7 @@ public final class OciLayoutWriter {
     private static ObjectNode index(JsonNode existing, List<OciLayoutImage> images) {
         Set<String> replaced = new HashSet<>();
         images.forEach(image -> replaced.add(image.fullName()));
-        ObjectNode index = Json.MAPPER.createObjectNode();
+        ObjectNode index = Json.object();
         index.put("schemaVersion", 2);
         index.put("mediaType", MediaTypes.OCI_INDEX);
         ArrayNode manifests = index.putArray("manifests");
@@ -172,7 +172,7 @@ public final class OciLayoutWriter {
             String config = blobPath(image.config());
             ObjectNode entry = byConfig.get(config);
             if (entry == null) {
-                entry = Json.MAPPER.createObjectNode();
+                entry = Json.object();
                 entry.put("Config", config);
                 entry.putNull("RepoTags");
                 ArrayNode layers = entry.putArray("Layers");
@@ -188,7 +188,7 @@ public final class OciLayoutWriter {
             }
             setTags(entry, tags);
         }
-        ArrayNode out = Json.MAPPER.createArrayNode();
+        ArrayNode out = Json.array();
         byConfig.values().forEach(out::add);
         return out;
     }
@@ -197,7 +197,7 @@ public final class OciLayoutWriter {
         if (tags.isEmpty()) {
             entry.putNull("RepoTags");
         } else {
-            ArrayNode array = Json.MAPPER.createArrayNode();
+            ArrayNode array = Json.array();
             tags.forEach(array::add);
             entry.set("RepoTags", array);
         }

@@ -63,7 +63,7 @@ public final class InspectCommand implements Callable<Integer> {
         ObjectNode summary = summarize(resolver, reference, asked);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(summary));
+            out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(summary));
         } else {
             printText(out, summary, asked == null ? Platform.host() : asked);
         }
@@ -73,7 +73,7 @@ public final class InspectCommand implements Callable<Integer> {
 
     private static ObjectNode summarize(ImageResolver resolver, ImageReference reference, Platform asked) {
         ManifestDocument top = resolver.manifest(reference);
-        ObjectNode summary = Json.MAPPER.createObjectNode();
+        ObjectNode summary = Json.object();
         summary.put("reference", reference.toString());
         summary.put("digest", top.digest().toString());
         summary.put("mediaType", top.mediaType());
@@ -115,7 +115,7 @@ public final class InspectCommand implements Callable<Integer> {
         String variant = Json.text(config.json(), "variant");
         String platform = indexPlatform != null ? indexPlatform.toString()
                 : os == null || architecture == null ? null : os + "/" + architecture + (variant == null ? "" : "/" + variant);
-        ObjectNode image = Json.MAPPER.createObjectNode();
+        ObjectNode image = Json.object();
         image.put("platform", platform);
         image.put("digest", manifest.digest().toString());
         image.put("mediaType", manifest.mediaType());
@@ -135,7 +135,7 @@ public final class InspectCommand implements Callable<Integer> {
     }
 
     private static ObjectNode descriptor(Descriptor descriptor) {
-        return Json.MAPPER.createObjectNode()
+        return Json.object()
                 .put("digest", descriptor.digest().toString())
                 .put("mediaType", descriptor.mediaType())
                 .put("size", descriptor.size());
@@ -144,9 +144,9 @@ public final class InspectCommand implements Callable<Integer> {
     /** An array of strings as given, or JSON null when the config has none (or something else). */
     private static JsonNode stringsOrNull(JsonNode value) {
         if (value == null || !value.isArray()) {
-            return Json.MAPPER.nullNode();
+            return com.fasterxml.jackson.databind.node.NullNode.getInstance();
         }
-        ArrayNode strings = Json.MAPPER.createArrayNode();
+        ArrayNode strings = Json.array();
         value.forEach(v -> strings.add(v.asText()));
         return strings;
     }

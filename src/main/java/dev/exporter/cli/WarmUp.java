@@ -3,9 +3,9 @@ package dev.exporter.cli;
 import dev.exporter.image.Json;
 
 import javax.net.ssl.SSLContext;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Start-up work for the second core while the first one parses the command line and resolves the image.
@@ -75,7 +75,7 @@ final class WarmUp {
     }
 
     private static void json() {
-        Json.parse(Json.write(Map.of("schemaVersion", 2, "layers", List.of(Map.of("digest", "sha256:0", "size", 1)))),
-                "warm-up");
+        Json.write(Json.parse("{\"schemaVersion\":2,\"layers\":[{\"digest\":\"sha256:0\",\"size\":1}]}"
+                .getBytes(StandardCharsets.UTF_8), "warm-up"));
     }
 }

@@ -256,7 +256,7 @@ public final class RegistryClient {
             return null;
         }
         try {
-            JsonNode errors = Json.MAPPER.readTree(body).path("errors");
+            JsonNode errors = Json.read(body).path("errors");
             List<String> parts = new ArrayList<>();
             for (JsonNode error : errors) {
                 String code = Json.text(error, "code");

@@ -319,7 +319,7 @@ class AuthConfigPullTest {
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode(), response.body());
-        JsonNode body = Json.MAPPER.readTree(response.body());
+        JsonNode body = Json.mapper().readTree(response.body());
         return body.get("refresh_token").asText();
     }
 }

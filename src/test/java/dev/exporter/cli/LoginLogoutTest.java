@@ -62,7 +62,7 @@ class LoginLogoutTest {
         assertEquals("Login succeeded: credentials for user 'alice' on " + registry.hostPort() + " stored in " + authFile,
                 login.stdoutText().strip());
         assertNoSecret(login, "alice-secret");
-        JsonNode stored = Json.MAPPER.readTree(authFile.toFile());
+        JsonNode stored = Json.mapper().readTree(authFile.toFile());
         assertEquals(b64("alice:alice-secret"), stored.path("auths").path(registry.hostPort()).path("auth").asText());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(authFile)));
 
@@ -112,7 +112,7 @@ class LoginLogoutTest {
         ExporterCli.Result login = cli.run("login", "http://" + registry.hostPort() + "/");
 
         assertEquals(0, login.exitCode(), login.stderr());
-        JsonNode stored = Json.MAPPER.readTree(config.toFile());
+        JsonNode stored = Json.mapper().readTree(config.toFile());
         assertEquals(b64("bob:bob-secret"), stored.at("/auths/" + registry.hostPort() + "/auth").asText());
         assertEquals(b64("q:q"), stored.at("/auths/quay.io/auth").asText());
         assertEquals("{{.ID}}", stored.get("psFormat").asText());
@@ -136,7 +136,7 @@ class LoginLogoutTest {
         assertEquals(0, login.exitCode(), login.stderr());
         assertTrue(login.stdoutText().contains("stored in " + file), login.stdoutText());
         assertEquals(0, logout.exitCode(), logout.stderr());
-        assertEquals("{}", Json.MAPPER.readTree(file.toFile()).get("auths").toString());
+        assertEquals("{}", Json.mapper().readTree(file.toFile()).get("auths").toString());
     }
 
     @Test
@@ -157,7 +157,7 @@ class LoginLogoutTest {
         assertEquals("{\"ServerURL\":\"" + registry.hostPort() + "\",\"Username\":\"alice\",\"Secret\":\"alice-secret\"}",
                 helper.stored());
         assertFalse(Files.readString(config).contains(b64("alice:alice-secret")), "secret stays out of the file");
-        assertEquals("{}", Json.MAPPER.readTree(config.toFile()).at("/auths/" + registry.hostPort()).toString());
+        assertEquals("{}", Json.mapper().readTree(config.toFile()).at("/auths/" + registry.hostPort()).toString());
 
         helper.put(registry.hostPort(), "alice", "alice-secret");
         ExporterCli.Result pull = cli.stdin("").run(ref, "-o", dir.resolve("out.tar").toString());

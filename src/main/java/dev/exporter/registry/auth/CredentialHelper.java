@@ -66,7 +66,7 @@ public final class CredentialHelper {
         }
         JsonNode reply;
         try {
-            reply = Json.MAPPER.readTree(output.stdout);
+            reply = Json.read(output.stdout);
         } catch (IOException e) {
             // the output may hold a secret, so neither it nor the parser's excerpt of it is shown
             throw new CredentialsException(action + ": the helper's answer is not JSON");
@@ -84,9 +84,9 @@ public final class CredentialHelper {
     /** Stores a user name and password for {@code serverUrl} in the helper. */
     public void store(String serverUrl, String username, String secret) {
         String action = "store credentials for " + serverUrl + " in " + program();
-        ObjectNode request = Json.MAPPER.createObjectNode()
+        ObjectNode request = Json.object()
                 .put("ServerURL", serverUrl).put("Username", username).put("Secret", secret);
-        Output output = run(action, "store", request.toString());
+        Output output = run(action, "store", new String(Json.write(request), StandardCharsets.UTF_8));
         if (output.exitCode != 0) {
             throw failed(action, output);
         }

@@ -39,11 +39,12 @@ import java.util.Optional;
 public final class DockerConfigFile {
 
     /** docker's layout: tab indentation, {@code "key": value}. */
-    private static final ObjectWriter PRINTER = Json.MAPPER.writer(
-            new DefaultPrettyPrinter()
-                    .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER))
-                    .withObjectIndenter(new DefaultIndenter("\t", "\n"))
-                    .withArrayIndenter(new DefaultIndenter("\t", "\n")));
+    private static ObjectWriter printer() {
+        return Json.mapper().writer(new DefaultPrettyPrinter()
+                .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER))
+                .withObjectIndenter(new DefaultIndenter("\t", "\n"))
+                .withArrayIndenter(new DefaultIndenter("\t", "\n")));
+    }
 
     private final Path path;
     private final ObjectNode root;
@@ -59,16 +60,16 @@ public final class DockerConfigFile {
         try {
             bytes = Files.readAllBytes(path);
         } catch (NoSuchFileException e) {
-            return new DockerConfigFile(path, Json.MAPPER.createObjectNode());
+            return new DockerConfigFile(path, Json.object());
         } catch (IOException e) {
             throw new CredentialsException("read credentials from " + path + ": " + reason(e), e);
         }
         if (new String(bytes, StandardCharsets.UTF_8).isBlank()) {
-            return new DockerConfigFile(path, Json.MAPPER.createObjectNode());
+            return new DockerConfigFile(path, Json.object());
         }
         JsonNode node;
         try {
-            node = Json.MAPPER.readTree(bytes);
+            node = Json.read(bytes);
         } catch (JsonProcessingException e) {
             // no cause and no parser message: both may quote the file's content, secrets included
             throw new CredentialsException("read credentials from " + path + ": not valid JSON (line "
@@ -168,13 +169,13 @@ public final class DockerConfigFile {
     /** Stores {@code username}/{@code password} as docker does: base64 {@code auth} under the registry's key. */
     public void putPassword(String registry, String username, String password) {
         String pair = username + ":" + password;
-        auths().set(RegistryKeys.configKey(registry), Json.MAPPER.createObjectNode()
+        auths().set(RegistryKeys.configKey(registry), Json.object()
                 .put("auth", Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8))));
     }
 
     /** Records a login whose secret a credential helper holds: an empty entry, as docker writes. */
     public void putHelperLogin(String registry) {
-        auths().set(RegistryKeys.configKey(registry), Json.MAPPER.createObjectNode());
+        auths().set(RegistryKeys.configKey(registry), Json.object());
     }
 
     /** Removes every {@code auths} entry for the registry (all of its keys); returns whether there was one. */
@@ -214,7 +215,7 @@ public final class DockerConfigFile {
                     : new FileAttribute<?>[0];
             Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp", attributes);
             try {
-                byte[] bytes = PRINTER.writeValueAsBytes(root);
+                byte[] bytes = printer().writeValueAsBytes(root);
                 try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                     channel.write(ByteBuffer.wrap(bytes));
                     channel.write(ByteBuffer.wrap("\n".getBytes(StandardCharsets.UTF_8)));

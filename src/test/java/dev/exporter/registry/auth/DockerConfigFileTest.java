@@ -154,7 +154,7 @@ class DockerConfigFileTest {
         file.putPassword("docker.io", "alice", "s3cret");
         file.write();
 
-        JsonNode written = Json.MAPPER.readTree(dir.resolve("config.json").toFile());
+        JsonNode written = Json.mapper().readTree(dir.resolve("config.json").toFile());
         assertEquals(b64("alice:s3cret"), written.at("/auths/https:~1~1index.docker.io~1v1~1/auth").asText());
         assertEquals("e@x", written.at("/auths/ghcr.io/email").asText());
         assertEquals("table {{.ID}}", written.get("psFormat").asText());
@@ -201,7 +201,7 @@ class DockerConfigFileTest {
         assertFalse(file.removeCredentials("docker.io"));
         file.write();
 
-        JsonNode written = Json.MAPPER.readTree(dir.resolve("config.json").toFile());
+        JsonNode written = Json.mapper().readTree(dir.resolve("config.json").toFile());
         assertEquals(List.of("quay.io"), iteratorToList(written.get("auths").fieldNames()));
     }
 
