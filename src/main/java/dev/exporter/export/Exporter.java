@@ -243,6 +243,7 @@ public final class Exporter {
     }
 
     private static ExportResult result(List<OciImage> images) {
+        // distinct by digest: Descriptor's record equals would be linked (method handles) just for this sum
         Map<Digest, Long> sizes = new HashMap<>();
         images.forEach(image -> image.blobs().forEach(blob -> sizes.put(blob.digest(), blob.size())));
         long bytes = sizes.values().stream().mapToLong(Long::longValue).sum();
