@@ -201,7 +201,7 @@ public final class RegistryClient {
     }
 
     private static Request request(RegistryEndpoint<?> endpoint, URI uri, String authorization) {
-        Request request = Request.get(uri).method(endpoint.method()).header("User-Agent", "exporter/" + Version.get());
+        Request request = Request.get(uri).method(endpoint.method()).header("User-Agent", Version.userAgent());
         if (!endpoint.accept().isEmpty()) {
             request = request.header("Accept", String.join(", ", endpoint.accept()));
         }

@@ -6,6 +6,11 @@ public final class Version {
     private Version() {
     }
 
+    /** What requests to registries and token services say they come from. */
+    public static String userAgent() {
+        return "exporter/" + get();
+    }
+
     public static String get() {
         String v = Version.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;

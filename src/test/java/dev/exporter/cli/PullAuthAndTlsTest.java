@@ -58,6 +58,8 @@ class PullAuthAndTlsTest {
         assertFalse(result.stderr().contains("alice-secret"), "password never printed");
         List<TokenServer.TokenRequest> requests = registry.tokenServer().requests();
         assertTrue(requests.stream().allMatch(r -> "alice".equals(r.user())), requests.toString());
+        assertTrue(requests.stream().allMatch(r -> r.userAgent() != null && r.userAgent().startsWith("exporter/")),
+                requests.toString());
         // one token for the repository scope serves manifest, config and all three layers
         assertEquals(1, registry.tokenServer().tokensIssued(), requests.toString());
     }

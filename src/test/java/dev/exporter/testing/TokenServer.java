@@ -75,7 +75,7 @@ public final class TokenServer implements AutoCloseable {
      * anonymous; {@code offline} means a refresh token was asked for; {@code status} is the reply's.
      */
     public record TokenRequest(String method, String grantType, String user, String service,
-                               List<String> scopes, boolean offline, int status) {
+                               List<String> scopes, boolean offline, int status, String userAgent) {
     }
 
     /** Default users (also the default htpasswd users of {@link LocalRegistry}). */
@@ -194,7 +194,7 @@ public final class TokenServer implements AutoCloseable {
             }
             Ask ask = reply.ask;
             requests.add(new TokenRequest(ask.method, ask.grantType, ask.user, ask.service, ask.scopes,
-                    ask.offline, reply.status));
+                    ask.offline, reply.status, exchange.getRequestHeaders().getFirst("User-Agent")));
             byte[] body = JSON.writeValueAsBytes(reply.body);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             exchange.sendResponseHeaders(reply.status, body.length);

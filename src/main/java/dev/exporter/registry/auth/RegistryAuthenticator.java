@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.exporter.image.Json;
 import dev.exporter.registry.RegistryException;
 import dev.exporter.registry.RegistryException.Kind;
+import dev.exporter.registry.Version;
 import dev.exporter.registry.http.HttpTransport;
 import dev.exporter.registry.http.Request;
 import dev.exporter.registry.http.Response;
@@ -144,6 +145,7 @@ public final class RegistryAuthenticator {
         } catch (IllegalArgumentException e) {
             throw new RegistryException(Kind.PROTOCOL, 0, action + ": invalid token realm '" + realm + "'");
         }
+        request = request.header("User-Agent", Version.userAgent());
         int status;
         byte[] responseBody;
         // Headers must come within the read timeout and the whole body within the timeout, however slowly it drips.
