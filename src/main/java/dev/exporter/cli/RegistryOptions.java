@@ -3,6 +3,7 @@ package dev.exporter.cli;
 import dev.exporter.registry.RegistryClient;
 import dev.exporter.registry.RetryPolicy;
 import dev.exporter.registry.TransportOptions;
+import dev.exporter.registry.http.Proxies;
 import dev.exporter.registry.auth.AuthFileCredentials;
 import dev.exporter.registry.auth.AuthFiles;
 import dev.exporter.registry.auth.CredentialHelper;
@@ -83,7 +84,14 @@ public final class RegistryOptions {
             throw new ParameterException(spec.commandLine(), "--ca-cert: cannot read '" + caCert + "'");
         }
         Duration timeout = Duration.ofSeconds(timeoutSeconds);
-        TransportOptions transport = new TransportOptions(caCert, insecure, plainHttp, Duration.ofSeconds(Math.min(30, timeoutSeconds)), timeout);
+        Proxies proxies;
+        try {
+            proxies = Proxies.fromEnvironment(environment);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        TransportOptions transport = new TransportOptions(caCert, insecure, plainHttp,
+                Duration.ofSeconds(Math.min(30, timeoutSeconds)), timeout, proxies);
         RetryPolicy retryPolicy = new RetryPolicy(retries, RetryPolicy.defaults().initialDelay(), RetryPolicy.defaults().maxDelay());
         try {
             return new RegistryClient(transport, retryPolicy, credentials);

@@ -31,7 +31,7 @@ final class HttpClients implements Function<URI, HttpTransport> {
         if (verifying == null) {
             synchronized (this) {
                 if (verifying == null) {
-                    verifying = new HttpTransport(() -> TlsContexts.verifying(options.caCert()), true,
+                    verifying = new HttpTransport(() -> TlsContexts.verifying(options.caCert()), true, options.proxies(),
                             options.connectTimeout(), options.readTimeout());
                 }
             }
@@ -43,7 +43,7 @@ final class HttpClients implements Function<URI, HttpTransport> {
         if (trusting == null) {
             synchronized (this) {
                 if (trusting == null) {
-                    trusting = new HttpTransport(TlsContexts::trustAll, false,
+                    trusting = new HttpTransport(TlsContexts::trustAll, false, options.proxies(),
                             options.connectTimeout(), options.readTimeout());
                 }
             }

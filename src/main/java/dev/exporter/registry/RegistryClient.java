@@ -6,6 +6,7 @@ import dev.exporter.reference.ImageReference;
 import dev.exporter.registry.RegistryException.Kind;
 import dev.exporter.registry.auth.CredentialProvider;
 import dev.exporter.registry.auth.RegistryAuthenticator;
+import dev.exporter.registry.http.ProxyException;
 import dev.exporter.registry.http.Request;
 import dev.exporter.registry.http.Response;
 import dev.exporter.registry.http.TlsProbe;
@@ -122,6 +123,9 @@ public final class RegistryClient {
                 }
                 if (isTlsFailure(e)) {
                     throw tlsFailure(action, uri, e);
+                }
+                if (e instanceof ProxyException proxy && proxy.refused()) {
+                    throw network(action, e); // the proxy's no (say, a wrong password) will not change on a retry
                 }
                 throw new Transient(network(action, e), null);
             }

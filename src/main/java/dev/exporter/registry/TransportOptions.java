@@ -1,5 +1,7 @@
 package dev.exporter.registry;
 
+import dev.exporter.registry.http.Proxies;
+
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -11,11 +13,12 @@ import java.time.Duration;
  * @param plainHttp    talk plain HTTP to every registry
  * @param connectTimeout  TCP/TLS connect timeout
  * @param readTimeout  longest wait for response headers or for the next bytes of a body
+ * @param proxies      which requests go through a proxy
  */
 public record TransportOptions(Path caCert, boolean insecureTls, boolean plainHttp, Duration connectTimeout,
-                               Duration readTimeout) {
+                               Duration readTimeout, Proxies proxies) {
 
     public static TransportOptions defaults() {
-        return new TransportOptions(null, false, false, Duration.ofSeconds(30), Duration.ofSeconds(60));
+        return new TransportOptions(null, false, false, Duration.ofSeconds(30), Duration.ofSeconds(60), Proxies.NONE);
     }
 }

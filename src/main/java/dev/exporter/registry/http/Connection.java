@@ -18,12 +18,15 @@ final class Connection implements Closeable {
     private static final int MAX_LINE = 16 * 1024;
 
     final String origin;
+    /** The forward proxy plain-HTTP requests on this connection go through, or null. */
+    final HttpProxy forwardProxy;
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
 
-    Connection(String origin, Socket socket) throws IOException {
+    Connection(String origin, Socket socket, HttpProxy forwardProxy) throws IOException {
         this.origin = origin;
+        this.forwardProxy = forwardProxy;
         this.socket = socket;
         // Reads at least as large as the buffer go straight into the caller's array.
         this.in = new BufferedInputStream(socket.getInputStream(), READ_BUFFER);
@@ -44,6 +47,10 @@ final class Connection implements Closeable {
 
     /** A header or chunk-size line without its line end (CRLF, or a bare LF as most clients accept). */
     String readLine() throws IOException {
+        return readLine(in);
+    }
+
+    static String readLine(InputStream in) throws IOException {
         StringBuilder line = new StringBuilder(64);
         while (true) {
             int b = in.read();

@@ -5,6 +5,7 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -43,6 +44,7 @@ public final class HttpTransport implements Closeable {
     private final Supplier<SSLContext> tlsSetUp;
     private volatile SSLContext tls;
     private final boolean verifyHostnames;
+    private final Proxies proxies;
     private final long connectTimeoutMillis;
     private final long readTimeoutMillis;
     private final Map<String, Deque<Connection>> idle = new ConcurrentHashMap<>();
@@ -53,10 +55,13 @@ public final class HttpTransport implements Closeable {
      *                        setting TLS up costs a noticeable part of a small export's run time and plain-HTTP
      *                        registries never need it
      * @param verifyHostnames check that certificates name the host (off only together with a trust-all context)
+     * @param proxies         which requests go through a proxy
      */
-    public HttpTransport(Supplier<SSLContext> tls, boolean verifyHostnames, Duration connectTimeout, Duration readTimeout) {
+    public HttpTransport(Supplier<SSLContext> tls, boolean verifyHostnames, Proxies proxies, Duration connectTimeout,
+                         Duration readTimeout) {
         this.tlsSetUp = tls;
         this.verifyHostnames = verifyHostnames;
+        this.proxies = proxies;
         this.connectTimeoutMillis = connectTimeout.toMillis();
         this.readTimeoutMillis = readTimeout.toMillis();
     }
@@ -66,7 +71,8 @@ public final class HttpTransport implements Closeable {
      * the server is replaced once by a new one.
      */
     public Response send(Request request) throws IOException {
-        String origin = origin(request.uri());
+        HttpProxy proxy = proxies.forUri(request.uri());
+        String origin = origin(request.uri()) + (proxy == null ? "" : " via " + proxy);
         Deque<Connection> pool = idle.get(origin);
         Connection pooled = pool == null ? null : pool.pollLast();
         if (pooled != null) {
@@ -80,7 +86,7 @@ public final class HttpTransport implements Closeable {
                 // the server closed the idle connection: try once more on a new one
             }
         }
-        Connection fresh = open(request.uri(), origin);
+        Connection fresh = open(request.uri(), origin, proxy);
         try {
             return exchange(fresh, request);
         } catch (IOException | RuntimeException e) {
@@ -91,7 +97,7 @@ public final class HttpTransport implements Closeable {
 
     private Response exchange(Connection connection, Request request) throws IOException {
         connection.timeout(readTimeoutMillis);
-        writeRequest(connection.out(), request);
+        writeRequest(connection, request);
         while (true) {
             String statusLine = connection.readLine();
             if (!STATUS_LINE.matcher(statusLine).matches()) {
@@ -148,13 +154,20 @@ public final class HttpTransport implements Closeable {
         }
     }
 
-    private static void writeRequest(OutputStream out, Request request) throws IOException {
+    private static void writeRequest(Connection connection, Request request) throws IOException {
         URI uri = request.uri();
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-        StringBuilder head = new StringBuilder(256)
-                .append(request.method()).append(' ').append(path)
+        String authority = uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
+        HttpProxy proxy = connection.forwardProxy;
+        StringBuilder head = new StringBuilder(256).append(request.method()).append(' ')
+                // a forward proxy gets the whole URL (absolute form), an origin server only the path
+                .append(proxy == null ? "" : "http://" + authority).append(path)
                 .append(uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()).append(" HTTP/1.1\r\n")
-                .append("Host: ").append(uri.getHost()).append(uri.getPort() == -1 ? "" : ":" + uri.getPort()).append("\r\n");
+                .append("Host: ").append(authority).append("\r\n");
+        if (proxy != null && proxy.authorization() != null) {
+            head.append("Proxy-Authorization: ").append(proxy.authorization()).append("\r\n");
+        }
+        OutputStream out = connection.out();
         for (Map.Entry<String, String> header : request.headers()) {
             head.append(header.getKey()).append(": ").append(header.getValue()).append("\r\n");
         }
@@ -168,32 +181,103 @@ public final class HttpTransport implements Closeable {
         out.flush();
     }
 
-    private Connection open(URI uri, String origin) throws IOException {
+    private Connection open(URI uri, String origin, HttpProxy proxy) throws IOException {
         String host = host(uri);
         int port = port(uri);
+        boolean https = "https".equalsIgnoreCase(uri.getScheme());
         IOException failure = null;
-        for (InetAddress address : InetAddress.getAllByName(host)) {
+        for (InetAddress address : addresses(proxy == null ? host : proxy.host(), proxy)) {
             SocketChannel channel = SocketChannel.open();
             Socket socket = channel.socket();
             try {
-                socket.connect(new InetSocketAddress(address, port), (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis));
+                connect(socket, new InetSocketAddress(address, proxy == null ? port : proxy.port()), proxy);
                 socket.setTcpNoDelay(true);
-                if ("https".equalsIgnoreCase(uri.getScheme())) {
+                if (proxy != null && https) {
+                    tunnel(socket, proxy, host, port);
+                }
+                if (https) {
                     socket = handshake(socket, host, port);
                 }
-                return new Connection(origin, socket);
+                return new Connection(origin, socket, proxy != null && !https ? proxy : null);
             } catch (IOException e) {
                 socket.close();
                 if (e instanceof InterruptedIOException || Thread.currentThread().isInterrupted()) {
                     throw e;
                 }
                 failure = failure == null ? e : failure;
-                if (e instanceof javax.net.ssl.SSLException) {
-                    throw e; // the host answered: another of its addresses will not speak TLS either
+                if (e instanceof javax.net.ssl.SSLException || (e instanceof ProxyException p && p.refused())) {
+                    throw e; // the host answered: another of its addresses will not answer otherwise
                 }
             }
         }
         throw failure != null ? failure : new IOException("no address for " + host);
+    }
+
+    private static InetAddress[] addresses(String host, HttpProxy proxy) throws IOException {
+        try {
+            return InetAddress.getAllByName(host);
+        } catch (java.net.UnknownHostException e) {
+            if (proxy == null) {
+                throw e;
+            }
+            throw new ProxyException("unknown proxy host " + proxy.host(), false, e);
+        }
+    }
+
+    private void connect(Socket socket, InetSocketAddress address, HttpProxy proxy) throws IOException {
+        try {
+            socket.connect(address, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis));
+        } catch (InterruptedIOException e) {
+            throw e;
+        } catch (IOException e) {
+            if (proxy == null) {
+                throw e;
+            }
+            throw new ProxyException("cannot connect to proxy " + proxy + ": "
+                    + (e instanceof java.net.SocketTimeoutException ? "timed out" : e.getMessage()), false, e);
+        }
+    }
+
+    /**
+     * Asks the proxy for a tunnel to {@code host:port}. Its answer is read byte by byte, so that nothing after it
+     * (the TLS server's first bytes) is taken from the socket.
+     */
+    private void tunnel(Socket socket, HttpProxy proxy, String host, int port) throws IOException {
+        String authority = (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        StringBuilder connect = new StringBuilder("CONNECT ").append(authority).append(" HTTP/1.1\r\nHost: ")
+                .append(authority).append("\r\n");
+        if (proxy.authorization() != null) {
+            connect.append("Proxy-Authorization: ").append(proxy.authorization()).append("\r\n");
+        }
+        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(connectTimeoutMillis, readTimeoutMillis)));
+        OutputStream out = socket.getOutputStream();
+        out.write(Connection.ascii(connect.append("\r\n").toString()));
+        out.flush();
+        InputStream in = socket.getInputStream();
+        String statusLine;
+        try {
+            statusLine = Connection.readLine(in);
+            while (!Connection.readLine(in).isEmpty()) {
+                // the answer's header fields say nothing a tunnel needs
+            }
+        } catch (java.net.SocketTimeoutException e) {
+            throw new ProxyException("proxy " + proxy + " did not answer CONNECT " + authority, false, e);
+        } catch (IOException e) {
+            throw new ProxyException("proxy " + proxy + " closed the connection instead of answering CONNECT "
+                    + authority, false, e);
+        }
+        if (!STATUS_LINE.matcher(statusLine).matches()) {
+            throw new ProxyException("proxy " + proxy + " answered CONNECT with '" + printable(statusLine) + "'", false, null);
+        }
+        int status = Integer.parseInt(statusLine.substring(9, 12));
+        if (status == 407) {
+            throw new ProxyException("proxy " + proxy + " requires authentication (HTTP 407)"
+                    + (proxy.authorization() == null ? ": put user:password@ in the proxy URL" : ": it rejected the user and password in the proxy URL"),
+                    true, null);
+        }
+        if (status < 200 || status >= 300) {
+            throw new ProxyException("proxy " + proxy + " refused a tunnel to " + authority + " (HTTP " + status + ")", true, null);
+        }
     }
 
     private Socket handshake(Socket socket, String host, int port) throws IOException {

@@ -125,7 +125,7 @@ class HttpTransportTest {
     private static HttpTransport transport(Duration readTimeout) {
         return new HttpTransport(() -> {
             throw new AssertionError("plain-HTTP requests must not set TLS up");
-        }, true, Duration.ofSeconds(5), readTimeout);
+        }, true, Proxies.NONE, Duration.ofSeconds(5), readTimeout);
     }
 
     @AfterEach
