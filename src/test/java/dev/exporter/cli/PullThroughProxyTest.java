@@ -119,6 +119,23 @@ class PullThroughProxyTest {
     }
 
     @Test
+    void plainHttpThroughAProxyWantingAPassword_failsAtOnceNamingTheProxy() {
+        proxy = TestProxy.withPassword("carol", "s3cret");
+        LocalRegistry registry = SharedRegistries.anonymous();
+        new RegistryPusher(registry).push(TestImages.small(ImageFormat.OCI, "proxy-plain-auth"), "proxy/plain-auth", "1");
+        String ref = TestHosts.NAME + ":" + port(registry) + "/proxy/plain-auth:1";
+
+        ExporterCli.Result result = ExporterCli.create().env("HTTP_PROXY", "http://carol:hunter2@127.0.0.1:" + proxy.port())
+                .run(ref, "-o", dir.resolve("out.tar").toString(), "--plain-http");
+
+        assertEquals(1, result.exitCode(), result.stderr());
+        assertTrue(result.error().contains("proxy 127.0.0.1:" + proxy.port() + " requires authentication (HTTP 407)"),
+                result.error());
+        assertFalse(result.stderr().contains("hunter2"), result.stderr());
+        assertEquals(1, proxy.requests().size(), proxy.requests().toString());
+    }
+
+    @Test
     void noProxy_andLoopbackRegistries_goDirect() {
         proxy = TestProxy.open();
         String byName = pushTls("proxy/bypass");

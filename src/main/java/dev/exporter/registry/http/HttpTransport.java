@@ -108,6 +108,9 @@ public final class HttpTransport implements Closeable {
             if (status >= 100 && status < 200) {
                 continue; // informational answers (100 Continue) precede the real one
             }
+            if (status == 407 && connection.forwardProxy != null) {
+                throw proxyAuthenticationRequired(connection.forwardProxy);
+            }
             Headers headers = new Headers(fields);
             boolean reusable = statusLine.startsWith("HTTP/1.1") && headers.allValues("connection").stream()
                     .noneMatch(v -> v.toLowerCase(Locale.ROOT).contains("close"));
@@ -267,17 +270,23 @@ public final class HttpTransport implements Closeable {
                     + authority, false, e);
         }
         if (!STATUS_LINE.matcher(statusLine).matches()) {
-            throw new ProxyException("proxy " + proxy + " answered CONNECT with '" + printable(statusLine) + "'", false, null);
+            throw new ProxyException("proxy " + proxy + " answered CONNECT with '" + printable(statusLine) + "'",
+                    false, null);
         }
         int status = Integer.parseInt(statusLine.substring(9, 12));
         if (status == 407) {
-            throw new ProxyException("proxy " + proxy + " requires authentication (HTTP 407)"
-                    + (proxy.authorization() == null ? ": put user:password@ in the proxy URL" : ": it rejected the user and password in the proxy URL"),
-                    true, null);
+            throw proxyAuthenticationRequired(proxy);
         }
         if (status < 200 || status >= 300) {
-            throw new ProxyException("proxy " + proxy + " refused a tunnel to " + authority + " (HTTP " + status + ")", true, null);
+            throw new ProxyException("proxy " + proxy + " refused a tunnel to " + authority + " (HTTP " + status + ")",
+                    true, null);
         }
+    }
+
+    private static ProxyException proxyAuthenticationRequired(HttpProxy proxy) {
+        return new ProxyException("proxy " + proxy + " requires authentication (HTTP 407)" + (proxy.authorization() == null
+                ? ": put user:password@ in the proxy URL" : ": it rejected the user and password in the proxy URL"),
+                true, null);
     }
 
     private Socket handshake(Socket socket, String host, int port) throws IOException {
