@@ -138,16 +138,35 @@ public record ImageReference(String registry, String repository, String tag, Dig
     /** Whether the registry is on a loopback name/address, which docker treats as insecure by default. */
     public boolean isLoopbackRegistry() {
         String host = registry;
-        if (host.startsWith("[")) {
-            host = host.substring(1, host.indexOf(']'));
-            return host.equals("::1");
+        if (!host.startsWith("[") && host.indexOf(':') >= 0) {
+            host = host.substring(0, host.indexOf(':'));
+        } else if (host.startsWith("[")) {
+            host = host.substring(0, host.indexOf(']') + 1);
         }
-        int colon = host.indexOf(':');
-        if (colon >= 0) {
-            host = host.substring(0, colon);
-        }
-        return host.equals("localhost") || host.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+        return isLoopbackHost(host);
     }
+
+    /**
+     * Whether a host (a name, an IPv4 address, or an IPv6 address with or without brackets) is this machine:
+     * {@code localhost}, 127.0.0.0/8 or {@code ::1} in any spelling. Names other than localhost are not resolved.
+     */
+    public static boolean isLoopbackHost(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (h.equalsIgnoreCase("localhost") || LOOPBACK_V4.matcher(h).matches()) {
+            return true;
+        }
+        if (!h.contains(":")) {
+            return false; // a name: not looked up
+        }
+        try {
+            // in brackets the JDK parses an IPv6 literal and never asks DNS
+            return java.net.InetAddress.getByName("[" + h + "]").isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
+    private static final Pattern LOOPBACK_V4 = Pattern.compile("127(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}");
 
     @Override
     public String toString() {

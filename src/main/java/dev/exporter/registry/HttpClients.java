@@ -1,5 +1,6 @@
 package dev.exporter.registry;
 
+import dev.exporter.reference.ImageReference;
 import dev.exporter.registry.http.HttpTransport;
 
 import java.net.URI;
@@ -23,7 +24,7 @@ final class HttpClients implements Function<URI, HttpTransport> {
 
     @Override
     public HttpTransport apply(URI uri) {
-        boolean trust = "http".equalsIgnoreCase(uri.getScheme()) || options.insecureTls() || isLoopback(uri.getHost());
+        boolean trust = "http".equalsIgnoreCase(uri.getScheme()) || options.insecureTls() || ImageReference.isLoopbackHost(uri.getHost());
         return trust ? trusting() : verifying();
     }
 
@@ -49,14 +50,5 @@ final class HttpClients implements Function<URI, HttpTransport> {
             }
         }
         return trusting;
-    }
-
-    static boolean isLoopback(String host) {
-        if (host == null) {
-            return false;
-        }
-        String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-        return h.equals("localhost") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1")
-                || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
     }
 }

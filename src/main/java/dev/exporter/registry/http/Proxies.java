@@ -1,5 +1,7 @@
 package dev.exporter.registry.http;
 
+import dev.exporter.reference.ImageReference;
+
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -7,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Which requests go through a proxy, by the environment variables docker, skopeo, crane and curl read:
@@ -16,6 +19,9 @@ import java.util.Map;
  * each optionally with {@code :port}; and loopback hosts are never proxied.
  */
 public final class Proxies {
+
+    private static final String OCTET = "(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])";
+    private static final Pattern IPV4 = Pattern.compile(OCTET + "(\\." + OCTET + "){3}");
 
     /** Every request goes straight to its host. */
     public static final Proxies NONE = new Proxies(null, null, List.of());
@@ -74,7 +80,7 @@ public final class Proxies {
         }
         String host = HttpTransport.host(uri).toLowerCase(Locale.ROOT);
         int port = HttpTransport.port(uri);
-        if (host.equals("localhost") || isLoopbackAddress(host)) {
+        if (ImageReference.isLoopbackHost(host)) {
             return null;
         }
         for (String entry : noProxy) {
@@ -108,8 +114,9 @@ public final class Proxies {
         if (pattern.contains("/")) {
             return inCidr(pattern, host);
         }
-        if (isIpLiteral(pattern)) {
-            return isIpLiteral(host) && sameAddress(pattern, host);
+        InetAddress literal = address(pattern);
+        if (literal != null) {
+            return literal.equals(address(host));
         }
         if (pattern.startsWith("*.")) {
             pattern = pattern.substring(1);
@@ -120,38 +127,30 @@ public final class Proxies {
         return host.equals(pattern) || host.endsWith("." + pattern);
     }
 
-    private static boolean isLoopbackAddress(String host) {
-        if (!isIpLiteral(host)) {
-            return false;
+    /** The address an IP literal spells, or null for anything else; never a DNS lookup. */
+    private static InetAddress address(String literal) {
+        boolean v4 = IPV4.matcher(literal).matches();
+        if (!v4 && !literal.contains(":")) {
+            return null;
         }
         try {
-            return InetAddress.getByName(host).isLoopbackAddress();
+            // a valid dotted quad, or IPv6 in brackets, is parsed by the JDK without asking DNS
+            return InetAddress.getByName(v4 ? literal : "[" + literal + "]");
         } catch (UnknownHostException e) {
-            return false;
-        }
-    }
-
-    /** An IPv4 or IPv6 literal, which {@link InetAddress#getByName} parses without a DNS lookup. */
-    private static boolean isIpLiteral(String text) {
-        return text.contains(":") || text.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
-    }
-
-    private static boolean sameAddress(String a, String b) {
-        try {
-            return InetAddress.getByName(a).equals(InetAddress.getByName(b));
-        } catch (UnknownHostException e) {
-            return false;
+            return null;
         }
     }
 
     private static boolean inCidr(String cidr, String host) {
-        if (!isIpLiteral(host)) {
+        int slash = cidr.indexOf('/');
+        InetAddress networkAddress = address(cidr.substring(0, slash));
+        InetAddress hostAddress = address(host);
+        if (networkAddress == null || hostAddress == null) {
             return false;
         }
         try {
-            int slash = cidr.indexOf('/');
-            byte[] network = InetAddress.getByName(cidr.substring(0, slash)).getAddress();
-            byte[] address = InetAddress.getByName(host).getAddress();
+            byte[] network = networkAddress.getAddress();
+            byte[] address = hostAddress.getAddress();
             int bits = Integer.parseInt(cidr.substring(slash + 1));
             if (network.length != address.length || bits < 0 || bits > network.length * 8) {
                 return false;
@@ -163,7 +162,7 @@ public final class Proxies {
                 }
             }
             return true;
-        } catch (UnknownHostException | NumberFormatException e) {
+        } catch (NumberFormatException e) {
             return false;
         }
     }
