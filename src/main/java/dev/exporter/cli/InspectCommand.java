@@ -3,6 +3,7 @@ package dev.exporter.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.exporter.image.Descriptor;
 import dev.exporter.image.ImageConfig;
@@ -144,7 +145,7 @@ public final class InspectCommand implements Callable<Integer> {
     /** An array of strings as given, or JSON null when the config has none (or something else). */
     private static JsonNode stringsOrNull(JsonNode value) {
         if (value == null || !value.isArray()) {
-            return com.fasterxml.jackson.databind.node.NullNode.getInstance();
+            return NullNode.getInstance();
         }
         ArrayNode strings = Json.array();
         value.forEach(v -> strings.add(v.asText()));

@@ -1,6 +1,7 @@
 package dev.exporter.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.exporter.image.Json;
 import dev.exporter.reference.Platform;
 import dev.exporter.testing.Digests;
@@ -335,7 +336,7 @@ class InspectCommandsTest {
         assertEquals(expected.configDigest(), image.get("config").get("digest").asText());
         assertEquals(expected.configBytes().length, image.get("config").get("size").asLong());
         assertEquals(expected.config().get("created").asText(), image.get("created").asText());
-        assertEquals(expected.config().path("config").path("Cmd"), image.get("cmd").isNull() ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : image.get("cmd"));
+        assertEquals(expected.config().path("config").path("Cmd"), image.get("cmd").isNull() ? MissingNode.getInstance() : image.get("cmd"));
         JsonNode layers = image.get("layers");
         assertEquals(expected.layers().size(), layers.size());
         assertEquals(expected.layers().size(), image.get("layerCount").asInt());
