@@ -1,5 +1,7 @@
 package dev.exporter.reference;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.regex.Pattern;
 
 /**
@@ -137,13 +139,8 @@ public record ImageReference(String registry, String repository, String tag, Dig
 
     /** Whether the registry is on a loopback name/address, which docker treats as insecure by default. */
     public boolean isLoopbackRegistry() {
-        String host = registry;
-        if (!host.startsWith("[") && host.indexOf(':') >= 0) {
-            host = host.substring(0, host.indexOf(':'));
-        } else if (host.startsWith("[")) {
-            host = host.substring(0, host.indexOf(']') + 1);
-        }
-        return isLoopbackHost(host);
+        int end = registry.startsWith("[") ? registry.indexOf(']') + 1 : registry.indexOf(':');
+        return isLoopbackHost(end > 0 ? registry.substring(0, end) : registry);
     }
 
     /**
@@ -151,6 +148,9 @@ public record ImageReference(String registry, String repository, String tag, Dig
      * {@code localhost}, 127.0.0.0/8 or {@code ::1} in any spelling. Names other than localhost are not resolved.
      */
     public static boolean isLoopbackHost(String host) {
+        if (host == null) {
+            return false;
+        }
         String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
         if (h.equalsIgnoreCase("localhost") || LOOPBACK_V4.matcher(h).matches()) {
             return true;
@@ -160,8 +160,8 @@ public record ImageReference(String registry, String repository, String tag, Dig
         }
         try {
             // in brackets the JDK parses an IPv6 literal and never asks DNS
-            return java.net.InetAddress.getByName("[" + h + "]").isLoopbackAddress();
-        } catch (java.net.UnknownHostException e) {
+            return InetAddress.getByName("[" + h + "]").isLoopbackAddress();
+        } catch (UnknownHostException e) {
             return false;
         }
     }

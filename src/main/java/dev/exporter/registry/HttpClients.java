@@ -24,7 +24,8 @@ final class HttpClients implements Function<URI, HttpTransport> {
 
     @Override
     public HttpTransport apply(URI uri) {
-        boolean trust = "http".equalsIgnoreCase(uri.getScheme()) || options.insecureTls() || ImageReference.isLoopbackHost(uri.getHost());
+        boolean trust = "http".equalsIgnoreCase(uri.getScheme()) || options.insecureTls()
+                || ImageReference.isLoopbackHost(uri.getHost());
         return trust ? trusting() : verifying();
     }
 

@@ -64,6 +64,6 @@ public record HttpProxy(String host, int port, String authorization) {
     /** {@code host:port}, never the credentials. */
     @Override
     public String toString() {
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        return HttpTransport.authority(host, port);
     }
 }

@@ -246,7 +246,7 @@ public final class HttpTransport implements Closeable {
      * (the TLS server's first bytes) is taken from the socket.
      */
     private void tunnel(Socket socket, HttpProxy proxy, String host, int port) throws IOException {
-        String authority = (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        String authority = authority(host, port);
         StringBuilder connect = new StringBuilder("CONNECT ").append(authority).append(" HTTP/1.1\r\nHost: ")
                 .append(authority).append("\r\n");
         if (proxy.authorization() != null) {
@@ -340,6 +340,11 @@ public final class HttpTransport implements Closeable {
     static String host(URI uri) {
         String host = uri.getHost();
         return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    /** {@code host:port}, with an IPv6 host in brackets. */
+    static String authority(String host, int port) {
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
 
     static int port(URI uri) {
