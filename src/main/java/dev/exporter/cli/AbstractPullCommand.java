@@ -1,14 +1,16 @@
 package dev.exporter.cli;
 
-import dev.exporter.archive.AtomicOutputFile;
-import dev.exporter.export.ArchiveOutput;
+import dev.exporter.docker.DockerArchiveSink;
 import dev.exporter.export.ExportOptions;
 import dev.exporter.export.ExportResult;
 import dev.exporter.export.Exporter;
-import dev.exporter.export.OciImage;
+import dev.exporter.image.ExportPlan;
+import dev.exporter.layout.OciArchiveSink;
+import dev.exporter.layout.OciDirectorySink;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.reference.Platform;
-import dev.exporter.registry.ResolvedImage;
+import dev.exporter.transfer.ArchiveOutput;
+import dev.exporter.transfer.AtomicOutputFile;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -101,25 +103,21 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         Progress progress = Progress.attach(spec.commandLine(), quiet);
         Path workParent = toStdout ? Path.of(System.getProperty("java.io.tmpdir")) : target.toAbsolutePath().getParent();
         Exporter exporter = new Exporter(registry.client(),
-                new ExportOptions(wanted.get(0), jobs, workParent, cacheDir(), progress));
+                new ExportOptions(wanted, allPlatforms, jobs, workParent, cacheDir(), progress));
         long start = System.nanoTime();
+        ExportPlan plan = exporter.plan(references);
+        plan.images().forEach(image -> progress.resolved(image, format == OutputFormat.docker
+                ? image.manifest().layers() : image.blobs()));
         ExportResult result;
-        if (format == OutputFormat.docker) {
-            List<ResolvedImage> resolved = exporter.resolve(references);
-            resolved.forEach(progress::resolved);
-            result = write(target, out -> exporter.writeDockerArchive(resolved, out));
-        } else {
-            List<OciImage> resolved = exporter.resolveOci(references, wanted, allPlatforms);
-            resolved.forEach(image -> progress.resolved(image.primary(), image.blobs()));
-            if (format == OutputFormat.oci) {
-                result = write(target, out -> exporter.writeOciArchive(resolved, out));
-            } else {
-                try {
-                    result = exporter.writeOciDirectory(resolved, target);
-                } catch (IOException e) {
-                    throw new CommandFailure("write OCI layout " + target + ": " + Cli.message(e), e);
-                }
+        if (format == OutputFormat.oci_dir) {
+            try {
+                result = exporter.export(plan, new OciDirectorySink(target));
+            } catch (IOException e) {
+                throw new CommandFailure("write OCI layout " + target + ": " + Cli.message(e), e);
             }
+        } else {
+            result = write(target, out -> exporter.export(plan, format == OutputFormat.docker
+                    ? new DockerArchiveSink(out) : new OciArchiveSink(out)));
         }
         progress.done(toStdout ? "standard output" : target.toString(), result, System.nanoTime() - start);
         return ExitCodes.OK;

@@ -1,11 +1,11 @@
 package dev.exporter.cli;
 
-import dev.exporter.archive.AtomicOutputFile;
 import dev.exporter.reference.Digest;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.registry.BlobPuller;
 import dev.exporter.registry.RegistryClient;
-import dev.exporter.transfer.VerifyingBlobCopy;
+import dev.exporter.remote.BlobCopy;
+import dev.exporter.transfer.AtomicOutputFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -71,6 +71,6 @@ public final class BlobCommand implements Callable<Integer> {
 
     private static void download(RegistryClient client, ImageReference repository, Digest digest, OutputStream out,
                                  String action) {
-        client.call(repository, new BlobPuller<>(repository, digest, new VerifyingBlobCopy(digest, -1, out, action)));
+        client.call(repository, new BlobPuller<>(repository, digest, new BlobCopy(digest, -1, out, action)));
     }
 }

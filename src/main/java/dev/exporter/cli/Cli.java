@@ -1,5 +1,6 @@
 package dev.exporter.cli;
 
+import dev.exporter.image.ContentException;
 import dev.exporter.image.ManifestException;
 import dev.exporter.registry.RegistryException;
 import dev.exporter.transfer.TempPaths;
@@ -107,7 +108,8 @@ public final class Cli {
 
     /** One line saying what went wrong; library exceptions already say what was being done to what. */
     static String message(Throwable e) {
-        if (e instanceof RegistryException || e instanceof ManifestException || e instanceof CommandFailure) {
+        if (e instanceof RegistryException || e instanceof ManifestException || e instanceof ContentException
+                || e instanceof CommandFailure) {
             return e.getMessage();
         }
         if (e instanceof UncheckedIOException u) {

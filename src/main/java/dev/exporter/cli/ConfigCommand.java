@@ -2,8 +2,8 @@ package dev.exporter.cli;
 
 import dev.exporter.reference.ImageReference;
 import dev.exporter.reference.Platform;
-import dev.exporter.registry.ImageResolver;
-import dev.exporter.registry.ResolvedImage;
+import dev.exporter.remote.RegistryImages;
+import dev.exporter.image.ResolvedImage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,7 +37,7 @@ public final class ConfigCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         ImageReference reference = CommandArguments.reference(spec, image);
         Platform wanted = CommandArguments.platform(spec, platform);
-        ResolvedImage resolved = new ImageResolver(registry.client()).resolve(reference, wanted);
+        ResolvedImage resolved = new RegistryImages(registry.client()).resolve(reference, wanted);
         OutputStream out = CommandArguments.rawStdout();
         out.write(resolved.config().raw());
         out.flush();

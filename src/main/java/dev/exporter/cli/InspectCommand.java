@@ -13,7 +13,7 @@ import dev.exporter.image.Json;
 import dev.exporter.image.ManifestDocument;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.reference.Platform;
-import dev.exporter.registry.ImageResolver;
+import dev.exporter.remote.RegistryImages;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -60,7 +60,7 @@ public final class InspectCommand implements Callable<Integer> {
     public Integer call() throws JsonProcessingException {
         ImageReference reference = CommandArguments.reference(spec, image);
         Platform asked = CommandArguments.platform(spec, platform);
-        ImageResolver resolver = new ImageResolver(registry.client());
+        RegistryImages resolver = new RegistryImages(registry.client());
         ObjectNode summary = summarize(resolver, reference, asked);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -72,7 +72,7 @@ public final class InspectCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private static ObjectNode summarize(ImageResolver resolver, ImageReference reference, Platform asked) {
+    private static ObjectNode summarize(RegistryImages resolver, ImageReference reference, Platform asked) {
         ManifestDocument top = resolver.manifest(reference);
         ObjectNode summary = Json.object();
         summary.put("reference", reference.toString());
@@ -96,7 +96,7 @@ public final class InspectCommand implements Callable<Integer> {
         Optional<Descriptor> chosen = index.select(wanted);
         if (chosen.isEmpty()) {
             if (asked != null) {
-                ImageResolver.choose(reference, index, asked); // throws, listing the platforms the index has
+                RegistryImages.choose(reference, index, asked); // throws, listing the platforms the index has
             }
             summary.putNull("image");
             return summary;

@@ -5,7 +5,7 @@ import dev.exporter.image.ManifestDocument;
 import dev.exporter.reference.Digest;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.reference.Platform;
-import dev.exporter.registry.ImageResolver;
+import dev.exporter.remote.RegistryImages;
 import dev.exporter.registry.RawManifest;
 import dev.exporter.registry.RawManifestPuller;
 import dev.exporter.registry.RegistryClient;
@@ -55,7 +55,7 @@ public final class ManifestCommand implements Callable<Integer> {
             raw = manifest.raw();
             digest = manifest.digest();
         } else {
-            ManifestDocument document = platformManifest(new ImageResolver(client), reference, wanted);
+            ManifestDocument document = platformManifest(new RegistryImages(client), reference, wanted);
             raw = document.raw();
             digest = document.digest();
         }
@@ -72,11 +72,11 @@ public final class ManifestCommand implements Callable<Integer> {
     }
 
     /** The index's entry for {@code wanted}; a single-platform manifest is itself whatever its platform. */
-    private static ManifestDocument platformManifest(ImageResolver resolver, ImageReference reference, Platform wanted) {
+    private static ManifestDocument platformManifest(RegistryImages resolver, ImageReference reference, Platform wanted) {
         ManifestDocument top = resolver.manifest(reference);
         if (!(top instanceof ImageIndex index)) {
             return top;
         }
-        return resolver.platformManifest(reference, ImageResolver.choose(reference, index, wanted));
+        return resolver.platformManifest(reference, RegistryImages.choose(reference, index, wanted));
     }
 }

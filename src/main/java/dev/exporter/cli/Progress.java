@@ -3,7 +3,7 @@ package dev.exporter.cli;
 import dev.exporter.export.ExportResult;
 import dev.exporter.image.Descriptor;
 import dev.exporter.reference.Digest;
-import dev.exporter.registry.ResolvedImage;
+import dev.exporter.image.ResolvedImage;
 import dev.exporter.transfer.ProgressListener;
 import picocli.CommandLine;
 

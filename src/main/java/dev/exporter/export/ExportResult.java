@@ -1,9 +1,9 @@
 package dev.exporter.export;
 
-import dev.exporter.registry.ResolvedImage;
+import dev.exporter.image.ResolvedImage;
 
 import java.util.List;
 
-/** What an export wrote: the images in order, and the bytes of layers and configs they carry. */
+/** What an export wrote: the images in order, and the bytes of layers and configs they carry (each blob once). */
 public record ExportResult(List<ResolvedImage> images, long contentBytes) {
 }

@@ -178,4 +178,11 @@ public final class Json {
         JsonNode value = node.get(field);
         return value == null || value.isNull() ? null : value.asText();
     }
+
+    /** {@code json} with the trailing newline docker writes after its JSON files (Go's json.Encoder). */
+    public static byte[] withNewline(byte[] json) {
+        byte[] out = java.util.Arrays.copyOf(json, json.length + 1);
+        out[json.length] = '\n';
+        return out;
+    }
 }

@@ -63,8 +63,4 @@ public final class MediaTypes {
     public static boolean isUncompressedLayer(String mediaType) {
         return OCI_LAYER.equals(mediaType) || OCI_LAYER_NONDISTRIBUTABLE.equals(mediaType);
     }
-
-    public static boolean isForeignLayer(String mediaType) {
-        return DOCKER_LAYER_FOREIGN.equals(mediaType) || mediaType.startsWith("application/vnd.oci.image.layer.nondistributable.");
-    }
 }

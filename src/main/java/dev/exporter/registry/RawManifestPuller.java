@@ -1,14 +1,16 @@
 package dev.exporter.registry;
 
+import dev.exporter.image.ContentException;
 import dev.exporter.image.ManifestDocument;
 import dev.exporter.image.MediaTypes;
 import dev.exporter.reference.Digest;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.registry.RegistryException.Kind;
+import dev.exporter.transfer.VerifyingStream;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -65,18 +67,20 @@ public final class RawManifestPuller implements RegistryEndpoint<RawManifest> {
         if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > ManifestDocument.MAX_SIZE) {
             throw tooLarge(response.status());
         }
-        byte[] raw = response.body().readNBytes(ManifestDocument.MAX_SIZE + 1);
+        Digest pinned = reference.digest();
+        // Pulled by digest, the bytes go through the verifying stream (which checks at their end); by tag, the
+        // digest is whatever they hash to.
+        InputStream body = pinned != null ? VerifyingStream.of(response.body(), pinned, -1, description()) : response.body();
+        byte[] raw;
+        try {
+            raw = body.readNBytes(ManifestDocument.MAX_SIZE + 1);
+        } catch (ContentException e) {
+            throw new RegistryException(Kind.INVALID_CONTENT, response.status(), e.getMessage(), e);
+        }
         if (raw.length > ManifestDocument.MAX_SIZE) {
             throw tooLarge(response.status());
         }
-        Digest pinned = reference.digest();
-        Digest digest = pinned != null ? new Digest(pinned.algorithm(), HexFormat.of().formatHex(pinned.newHasher().digest(raw)))
-                : Digest.sha256Of(raw);
-        if (pinned != null && !pinned.equals(digest)) {
-            throw new RegistryException(Kind.INVALID_CONTENT, response.status(), description()
-                    + ": digest mismatch: registry sent content with digest " + digest);
-        }
-        return new RawManifest(raw, response.header("Content-Type"), digest);
+        return new RawManifest(raw, response.header("Content-Type"), pinned != null ? pinned : Digest.sha256Of(raw));
     }
 
     private RegistryException tooLarge(int status) {

@@ -1,10 +1,9 @@
 package dev.exporter.transfer;
 
+import dev.exporter.image.BlobSource;
 import dev.exporter.image.Descriptor;
 import dev.exporter.reference.Digest;
 import dev.exporter.reference.ImageReference;
-import dev.exporter.registry.BlobPuller;
-import dev.exporter.registry.RegistryClient;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -26,17 +25,17 @@ import java.util.function.Function;
  */
 public final class BlobFetcher implements AutoCloseable {
 
-    private final RegistryClient client;
+    private final BlobSource source;
     private final BlobStore store;
     private final ProgressListener progress;
     private final ExecutorService pool;
     private final Map<Digest, CompletableFuture<Path>> inFlight = new ConcurrentHashMap<>();
 
-    public BlobFetcher(RegistryClient client, BlobStore store, int jobs, ProgressListener progress) {
+    public BlobFetcher(BlobSource source, BlobStore store, int jobs, ProgressListener progress) {
         if (jobs < 1) {
             throw new IllegalArgumentException("jobs must be at least 1, got " + jobs);
         }
-        this.client = client;
+        this.source = source;
         this.store = store;
         this.progress = progress;
         AtomicInteger n = new AtomicInteger();
@@ -45,10 +44,6 @@ public final class BlobFetcher implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-    }
-
-    public BlobStore store() {
-        return store;
     }
 
     /** The blob's path in the store once it is there and verified; downloads it unless it already is. */
@@ -82,9 +77,9 @@ public final class BlobFetcher implements AutoCloseable {
 
     private Path get(ImageReference repository, Descriptor blob, Landing landing, Tap tap) {
         progress.started(blob, false);
-        BlobDownload download = new BlobDownload(blob, landing, progress, BlobPuller.describe(repository, blob.digest()), tap);
+        BlobDownload download = new BlobDownload(blob, landing, progress, source.describe(repository, blob), tap);
         try {
-            Path path = client.call(repository, new BlobPuller<>(repository, blob.digest(), download));
+            Path path = source.read(repository, blob, download);
             progress.finished(blob);
             return path;
         } catch (RuntimeException e) {
@@ -95,8 +90,8 @@ public final class BlobFetcher implements AutoCloseable {
 
     /**
      * The last {@code length} bytes of {@code blob}, unverified (a hint): from the store when it holds a file of the
-     * blob's size, else with one {@code Range} request (not retried: a hint that fails is simply not used); null
-     * when the registry ignores the range.
+     * blob's size, else as the source tells it cheaply (a registry: one {@code Range} request); null when neither
+     * can.
      */
     public CompletableFuture<byte[]> tail(ImageReference repository, Descriptor blob, int length) {
         return CompletableFuture.supplyAsync(() -> {
@@ -115,7 +110,7 @@ public final class BlobFetcher implements AutoCloseable {
             } catch (IOException notStored) {
                 // ask the registry
             }
-            return client.callOnce(repository, new BlobPuller<>(repository, blob.digest(), new BlobTail(blob, length)));
+            return source.tail(repository, blob, length);
         }, pool);
     }
 

@@ -1,5 +1,6 @@
 package dev.exporter.transfer;
 
+import dev.exporter.image.ContentException;
 import dev.exporter.image.Descriptor;
 import dev.exporter.reference.Digest;
 
@@ -9,7 +10,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
 
 /**
  * A content-addressed folder of blobs, {@code <root>/<algorithm>/<hex>}. Blobs appear there only complete and
@@ -23,29 +23,27 @@ public final class BlobStore {
         this.root = root;
     }
 
-    public Path root() {
-        return root;
-    }
-
     /** Where the blob lives (or will); safe because {@link Digest} only admits fixed-length hex. */
     public Path path(Digest digest) {
         return root.resolve(digest.algorithm()).resolve(digest.hex());
     }
 
     /**
-     * Where this process keeps an unfinished download of the blob so a retry can resume it. The name is unique per
-     * process, so concurrent runs sharing a cache never write into each other's files; the first to finish renames
-     * its verified copy into place.
+     * Where this run keeps an unfinished download of the blob so a retry can resume it. The name is unique per run
+     * (process id and a random part: two containers sharing a cache can have the same pid), so concurrent runs
+     * never write into each other's files; the first to finish renames its verified copy into place.
      */
     Path partial(Digest digest) {
         return root.resolve(digest.algorithm()).resolve(digest.hex() + ".partial-" + PROCESS);
     }
 
-    private static final String PROCESS = Long.toString(ProcessHandle.current().pid());
+    private static final String PROCESS = ProcessHandle.current().pid() + "-"
+            + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
 
     /**
-     * Whether the blob is present with the right size and content. A file that fails the check is removed, so it
-     * is downloaded again rather than trusted: bytes from a store are always re-verified before use.
+     * Whether the blob is present with the right size and content, read back through the {@link VerifyingStream}. A
+     * file that fails the check is removed, so it is downloaded again rather than trusted: bytes from a store are
+     * always re-verified before use.
      */
     public boolean contains(Descriptor blob) {
         Path path = path(blob.digest());
@@ -53,18 +51,14 @@ public final class BlobStore {
             if (!Files.isRegularFile(path) || Files.size(path) != blob.size()) {
                 return false;
             }
-            MessageDigest hasher = blob.digest().newHasher();
-            try (InputStream in = Files.newInputStream(path)) {
-                byte[] buf = new byte[256 * 1024];
-                for (int n; (n = in.read(buf)) != -1; ) {
-                    hasher.update(buf, 0, n);
-                }
-            }
-            if (blob.digest().matches(hasher.digest())) {
+            try (VerifyingStream in = VerifyingStream.of(Files.newInputStream(path), blob.digest(), blob.size(),
+                    "check stored blob " + path)) {
+                in.drain();
                 return true;
+            } catch (ContentException | VerifyingStream.Truncated e) {
+                Files.deleteIfExists(path);
+                return false;
             }
-            Files.deleteIfExists(path);
-            return false;
         } catch (IOException e) {
             return false;
         }

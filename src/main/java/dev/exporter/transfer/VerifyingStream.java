@@ -11,7 +11,8 @@ import java.security.MessageDigest;
 /**
  * The one check under every blob and manifest read: counts and hashes the bytes as they pass, refuses a byte past
  * the declared size ({@link ContentException}), and at the end of the input fails when bytes are missing
- * ({@link Truncated}, an {@link EOFException}) or the digest differs ({@link ContentException}). The state outlives
+ * ({@link Truncated}, an {@link EOFException} whose message the caller puts in context) or the digest differs
+ * ({@link ContentException}, whose message starts with the action). The state outlives
  * one input: after a broken connection {@link #received()} says where to resume, and {@link #wrap} continues the
  * same hash over the rest, so nothing is read twice; {@link #restart()} starts over.
  */
@@ -98,7 +99,7 @@ public final class VerifyingStream extends InputStream {
             return -1;
         }
         if (size >= 0 && received + n > size) {
-            throw new ContentException(action + ": more than the declared " + size + " bytes");
+            throw new ContentException(action + ": sent more than the declared " + size + " bytes");
         }
         hasher.update(buf, off, n);
         received += n;
@@ -134,7 +135,7 @@ public final class VerifyingStream extends InputStream {
             return;
         }
         if (size >= 0 && received < size) {
-            throw new Truncated(action + ": input ended after " + received + " of " + size + " bytes");
+            throw new Truncated("content ended after " + received + " of " + size + " bytes");
         }
         if (!digest.matches(hasher.digest())) {
             hasher.reset();

@@ -3,11 +3,12 @@ package dev.exporter.cli;
 import dev.exporter.cli.Progress.Mode;
 import dev.exporter.export.ExportResult;
 import dev.exporter.image.Descriptor;
+import dev.exporter.image.Image;
 import dev.exporter.image.ImageConfig;
 import dev.exporter.image.ImageManifest;
 import dev.exporter.reference.Digest;
 import dev.exporter.reference.ImageReference;
-import dev.exporter.registry.ResolvedImage;
+import dev.exporter.image.ResolvedImage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -55,14 +56,16 @@ class ProgressTest {
     }
 
     private static ResolvedImage image(String reference, List<Descriptor> layers) {
-        String json = "{\"os\":\"linux\",\"architecture\":\"amd64\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
+        String diffIds = String.join(",", layers.stream().map(l -> "\"" + l.digest() + "\"").toList());
+        String json = "{\"os\":\"linux\",\"architecture\":\"amd64\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":["
+                + diffIds + "]}}";
         byte[] raw = json.getBytes(StandardCharsets.UTF_8);
         Digest configDigest = Digest.sha256Of(raw);
         ImageConfig config = ImageConfig.parse(raw, configDigest, "test config");
         Descriptor configBlob = Descriptor.of("application/vnd.oci.image.config.v1+json", configDigest, raw.length);
         byte[] manifest = ("manifest of " + reference).getBytes(StandardCharsets.UTF_8);
-        return new ResolvedImage(ImageReference.parse(reference), null, new ImageManifest(
-                "application/vnd.oci.image.manifest.v1+json", configBlob, layers, manifest, Digest.sha256Of(manifest)), config);
+        return ResolvedImage.single(ImageReference.parse(reference), null, new Image(new ImageManifest(
+                "application/vnd.oci.image.manifest.v1+json", configBlob, layers, manifest, Digest.sha256Of(manifest)), config));
     }
 
     private static ExportResult result(ResolvedImage... images) {

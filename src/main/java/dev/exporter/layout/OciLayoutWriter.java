@@ -1,4 +1,4 @@
-package dev.exporter.archive;
+package dev.exporter.layout;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.exporter.image.Json;
 import dev.exporter.image.MediaTypes;
 import dev.exporter.reference.Digest;
+import dev.exporter.tar.TarWriter;
+import dev.exporter.transfer.AtomicOutputFile;
 
 import java.io.IOException;
 import java.nio.channels.WritableByteChannel;
@@ -60,7 +62,7 @@ public final class OciLayoutWriter {
             reservedNames.put(blobPath(digest), digest);
         });
         entries.put(INDEX, Json.write(index(null, images)));
-        entries.put(DOCKER_MANIFEST, DockerArchiveWriter.withNewline(Json.write(dockerManifest(null, images))));
+        entries.put(DOCKER_MANIFEST, Json.withNewline(Json.write(dockerManifest(null, images))));
         entries.put(LAYOUT_MARKER, LAYOUT);
         Map<Digest, Long> offsets = new HashMap<>();
         Set<String> folders = new HashSet<>();
@@ -103,7 +105,7 @@ public final class OciLayoutWriter {
         JsonNode oldIndex = read(dir.resolve(INDEX));
         JsonNode oldManifest = read(dir.resolve(DOCKER_MANIFEST));
         writeAtomically(dir.resolve(INDEX), Json.write(index(oldIndex, images)));
-        writeAtomically(dir.resolve(DOCKER_MANIFEST), DockerArchiveWriter.withNewline(Json.write(dockerManifest(oldManifest, images))));
+        writeAtomically(dir.resolve(DOCKER_MANIFEST), Json.withNewline(Json.write(dockerManifest(oldManifest, images))));
     }
 
     /** {@code blobs/<algorithm>/<hex>}; safe as a path because digests are validated hex. */

@@ -1,4 +1,4 @@
-package dev.exporter.archive;
+package dev.exporter.layout;
 
 import dev.exporter.image.Descriptor;
 import dev.exporter.reference.Digest;

@@ -1,7 +1,9 @@
-package dev.exporter.archive;
+package dev.exporter.docker;
 
 import dev.exporter.image.ImageConfig;
+import dev.exporter.image.Json;
 import dev.exporter.reference.Digest;
+import dev.exporter.tar.TarWriter;
 
 import java.io.IOException;
 import java.nio.channels.WritableByteChannel;
@@ -83,7 +85,7 @@ public final class DockerArchiveWriter {
 
         items.put("manifest.json", new Bytes(manifestJson(entries.values()), EPOCH));
         if (!repositories.isEmpty()) {
-            items.put("repositories", new Bytes(withNewline(GoJson.marshal(repositories)), EPOCH));
+            items.put("repositories", new Bytes(Json.withNewline(GoJson.marshal(repositories)), EPOCH));
         }
         Map<Digest, Long> holes = new HashMap<>();
         try (TarWriter tar = new TarWriter(out)) {
@@ -146,14 +148,7 @@ public final class DockerArchiveWriter {
             m.put("Layers", List.copyOf(e.layers()));
             out.add(m);
         }
-        return withNewline(GoJson.marshal(out));
-    }
-
-    /** docker writes its JSON files with a trailing newline (Go's json.Encoder). */
-    static byte[] withNewline(byte[] json) {
-        byte[] out = java.util.Arrays.copyOf(json, json.length + 1);
-        out[json.length] = '\n';
-        return out;
+        return Json.withNewline(GoJson.marshal(out));
     }
 
     private static Instant created(ImageConfig config) {

@@ -1,4 +1,4 @@
-package dev.exporter.archive;
+package dev.exporter.docker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.exporter.reference.Digest;

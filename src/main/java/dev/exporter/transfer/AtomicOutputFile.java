@@ -1,6 +1,5 @@
-package dev.exporter.archive;
+package dev.exporter.transfer;
 
-import dev.exporter.transfer.TempPaths;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.exporter.archive;
+package dev.exporter.docker;
 
 import dev.exporter.image.ImageConfig;
 

@@ -1,4 +1,4 @@
-package dev.exporter.transfer;
+package dev.exporter.remote;
 
 import dev.exporter.image.Descriptor;
 import dev.exporter.registry.BlobPuller;

@@ -1,4 +1,4 @@
-package dev.exporter.transfer;
+package dev.exporter.remote;
 
 import dev.exporter.reference.Digest;
 import dev.exporter.registry.RegistryException;
@@ -25,13 +25,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The streaming size-and-digest check behind {@code exporter blob}, fed with hand-made responses. */
-class VerifyingBlobCopyTest {
+class BlobCopyTest {
 
     private static final byte[] BLOB = "0123456789abcdefghijklmnopqrstuvwxyz".repeat(100).getBytes(StandardCharsets.UTF_8);
     private static final Digest DIGEST = Digest.sha256Of(BLOB);
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final VerifyingBlobCopy copy = new VerifyingBlobCopy(DIGEST, -1, out, "pull blob x");
+    private final BlobCopy copy = new BlobCopy(DIGEST, -1, out, "pull blob x");
 
     @Test
     void read_wholeBlob_passesItThroughAndReturnsItsSize() throws IOException {
@@ -63,7 +63,7 @@ class VerifyingBlobCopyTest {
 
     @Test
     void read_ofSizeOtherThanExpected_fails() {
-        VerifyingBlobCopy sized = new VerifyingBlobCopy(DIGEST, BLOB.length + 1, out, "pull blob x");
+        BlobCopy sized = new BlobCopy(DIGEST, BLOB.length + 1, out, "pull blob x");
         assertThrows(RegistryException.class,
                 () -> sized.read(response(200, BLOB, "Content-Length", String.valueOf(BLOB.length))));
     }
@@ -103,7 +103,7 @@ class VerifyingBlobCopyTest {
                 throw new IOException("No space left on device");
             }
         };
-        VerifyingBlobCopy toFullDisk = new VerifyingBlobCopy(DIGEST, -1, full, "pull blob x");
+        BlobCopy toFullDisk = new BlobCopy(DIGEST, -1, full, "pull blob x");
 
         UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> toFullDisk.read(response(200, BLOB)));
 

@@ -1,4 +1,4 @@
-package dev.exporter.archive;
+package dev.exporter.docker;
 
 import java.nio.file.Path;
 

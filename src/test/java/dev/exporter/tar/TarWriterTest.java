@@ -1,4 +1,4 @@
-package dev.exporter.archive;
+package dev.exporter.tar;
 
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;

@@ -1,4 +1,4 @@
-package dev.exporter.export;
+package dev.exporter.transfer;
 
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;

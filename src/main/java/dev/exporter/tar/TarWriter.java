@@ -1,4 +1,4 @@
-package dev.exporter.archive;
+package dev.exporter.tar;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -15,7 +15,7 @@ import java.time.Instant;
  * {@link FileChannel#transferTo} (sendfile/copy_file_range), so gigabytes of layers never pass through the Java
  * heap. ustar headers, with a PAX extended header for names over 100 bytes and sizes of 8 GiB or more.
  */
-final class TarWriter implements Closeable {
+public final class TarWriter implements Closeable {
 
     private static final int BLOCK = 512;
     private static final long USTAR_MAX_SIZE = 077777777777L;
@@ -23,21 +23,21 @@ final class TarWriter implements Closeable {
     private final WritableByteChannel out;
     private final ByteBuffer buffer = ByteBuffer.allocate(256 * 1024);
 
-    TarWriter(WritableByteChannel out) {
+    public TarWriter(WritableByteChannel out) {
         this.out = out;
     }
 
-    void directory(String name, Instant time) throws IOException {
+    public void directory(String name, Instant time) throws IOException {
         header(name.endsWith("/") ? name : name + "/", 040755, 0, time, '5', "");
     }
 
-    void file(String name, byte[] content, Instant time) throws IOException {
+    public void file(String name, byte[] content, Instant time) throws IOException {
         header(name, 0100644, content.length, time, '0', "");
         put(content);
         pad(content.length);
     }
 
-    void file(String name, Path content, Instant time) throws IOException {
+    public void file(String name, Path content, Instant time) throws IOException {
         try (FileChannel in = FileChannel.open(content, StandardOpenOption.READ)) {
             long size = in.size();
             header(name, 0100644, size, time, '0', "");
@@ -51,7 +51,7 @@ final class TarWriter implements Closeable {
      * Copies the {@code size}-byte file {@code content} into the hole {@link #reserve} left for it at {@code offset}
      * of {@code archive}, through a channel of its own (so holes can be filled concurrently).
      */
-    static void fill(Path archive, long offset, Path content, long size) throws IOException {
+    public static void fill(Path archive, long offset, Path content, long size) throws IOException {
         try (FileChannel in = FileChannel.open(content, StandardOpenOption.READ);
              FileChannel target = FileChannel.open(archive, StandardOpenOption.WRITE)) {
             target.position(offset);
@@ -75,7 +75,7 @@ final class TarWriter implements Closeable {
      * later (concurrently, through channels of its own); returns the content's offset in the file. Needs a
      * {@link FileChannel} that started empty.
      */
-    long reserve(String name, long size, Instant time) throws IOException {
+    public long reserve(String name, long size, Instant time) throws IOException {
         if (!(out instanceof FileChannel file)) {
             throw new IllegalStateException("reserving room needs a file channel");
         }
@@ -87,7 +87,7 @@ final class TarWriter implements Closeable {
         return start;
     }
 
-    void symlink(String name, String target, Instant time) throws IOException {
+    public void symlink(String name, String target, Instant time) throws IOException {
         header(name, 0120777, 0, time, '2', target);
     }
 

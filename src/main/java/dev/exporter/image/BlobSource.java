@@ -1,0 +1,42 @@
+package dev.exporter.image;
+
+import dev.exporter.reference.ImageReference;
+
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * Where the blobs of resolved images are read from: a registry (resumable, retried), or a file. The reader is
+ * called once per attempt; the source decides from {@link BlobRead#resumeAt()} whether to ask for the rest only.
+ */
+public interface BlobSource {
+
+    /** Reads {@code blob} of {@code repository} through {@code read}, as many attempts as the source allows. */
+    <T> T read(ImageReference repository, Descriptor blob, BlobRead<T> read);
+
+    /** What reading the blob is, for messages: {@code pull blob sha256:... of docker.io/library/alpine}. */
+    String describe(ImageReference repository, Descriptor blob);
+
+    /**
+     * The last {@code length} bytes of {@code blob}, unverified (a hint such as a gzip trailer's size), or null when
+     * the source cannot tell them cheaply.
+     */
+    default byte[] tail(ImageReference repository, Descriptor blob, int length) {
+        return null;
+    }
+
+    /** What one attempt does with a blob's bytes. */
+    interface BlobRead<T> {
+
+        /** Bytes already held from earlier attempts, where the next one may start; 0 for the whole blob. */
+        default long resumeAt() {
+            return 0;
+        }
+
+        /**
+         * Reads {@code body}, which starts at blob byte {@code offset}: {@link #resumeAt()} when the source could
+         * resume, else 0. An {@link IOException} from {@code body} is the source's failure (worth another attempt).
+         */
+        T read(long offset, InputStream body) throws IOException;
+    }
+}

@@ -1,0 +1,88 @@
+package dev.exporter.layout;
+
+import dev.exporter.image.Descriptor;
+import dev.exporter.image.ExportPlan;
+import dev.exporter.image.ResolvedImage;
+import dev.exporter.reference.Digest;
+import dev.exporter.reference.ImageReference;
+import dev.exporter.transfer.ArchiveOutput;
+import dev.exporter.transfer.BlobFetcher;
+import dev.exporter.transfer.BlobStore;
+import dev.exporter.transfer.Downloads;
+import dev.exporter.transfer.Futures;
+import dev.exporter.transfer.ImageSink;
+import dev.exporter.transfer.Landing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * An OCI image layout tar (with docker's {@code manifest.json}). Into a file, the tar is written first with a hole
+ * of the right size for every config and layer, and the downloads fill their holes concurrently: blob bytes are
+ * written once, straight into the archive (with a cache, they go there first and are copied in as each completes).
+ * Into a stream, blobs are fetched first and the tar written front to back.
+ */
+public final class OciArchiveSink implements ImageSink {
+
+    private final ArchiveOutput out;
+
+    public OciArchiveSink(ArchiveOutput out) {
+        this.out = out;
+    }
+
+    @Override
+    public void write(ExportPlan plan, Downloads downloads) throws IOException {
+        if (out.file() == null) {
+            Map<Digest, Path> blobs = LayoutContent.fetchAll(plan, downloads, downloads.cacheOrWork());
+            OciLayoutWriter.writeTar(LayoutContent.names(plan), blobs, out.channel());
+        } else {
+            writeInPlace(plan, downloads);
+        }
+    }
+
+    private void writeInPlace(ExportPlan plan, Downloads downloads) throws IOException {
+        BlobStore manifests = new BlobStore(downloads.work().resolve("manifests"));
+        Map<Digest, Path> manifestFiles = LayoutContent.storeManifests(plan, manifests);
+        Map<Digest, Descriptor> blobs = new LinkedHashMap<>();
+        Map<Digest, ImageReference> repositories = new HashMap<>();
+        for (ResolvedImage image : plan.images()) {
+            for (Descriptor blob : image.blobs()) {
+                if (!manifestFiles.containsKey(blob.digest()) && blobs.putIfAbsent(blob.digest(), blob) == null) {
+                    repositories.put(blob.digest(), image.reference());
+                }
+            }
+        }
+        Map<Digest, Long> sizes = new HashMap<>();
+        blobs.forEach((digest, blob) -> sizes.put(digest, blob.size()));
+        Map<Digest, Long> offsets = OciLayoutWriter.writeTar(LayoutContent.names(plan), manifestFiles, sizes, out.channel());
+        BlobStore cache = downloads.cacheStore();
+        try (BlobFetcher fetcher = downloads.fetcher(cache != null ? cache : manifests)) {
+            List<CompletableFuture<?>> fetches = new ArrayList<>();
+            blobs.forEach((digest, blob) -> {
+                ImageReference repository = repositories.get(digest);
+                long offset = offsets.get(digest);
+                fetches.add(cache == null
+                        ? fetcher.download(repository, blob, Landing.region(out.file(), offset), null)
+                        : fetcher.then(fetcher.fetch(repository, blob), cached -> copyInto(cached, out.file(), offset, blob)));
+            });
+            Futures.awaitAll(fetches);
+        }
+    }
+
+    /** Copies a stored blob into its hole in the archive {@code file}, which starts at {@code offset}. */
+    private static Void copyInto(Path stored, Path file, long offset, Descriptor blob) {
+        try {
+            OciLayoutWriter.fillHole(file, offset, stored, blob.size());
+            return null;
+        } catch (IOException e) {
+            throw new UncheckedIOException("copy blob " + blob.digest() + " into " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

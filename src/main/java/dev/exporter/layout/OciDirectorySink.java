@@ -1,0 +1,33 @@
+package dev.exporter.layout;
+
+import dev.exporter.image.ExportPlan;
+import dev.exporter.transfer.BlobStore;
+import dev.exporter.transfer.Downloads;
+import dev.exporter.transfer.ImageSink;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * An OCI layout folder (created if needed) that exports add to. Blobs already there are verified and not
+ * downloaded again; {@code index.json} and {@code manifest.json} are replaced atomically at the end.
+ */
+public final class OciDirectorySink implements ImageSink {
+
+    private final Path dir;
+
+    public OciDirectorySink(Path dir) {
+        this.dir = dir;
+    }
+
+    @Override
+    public void write(ExportPlan plan, Downloads downloads) throws IOException {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IOException("write OCI layout " + dir + ": exists and is not a folder");
+        }
+        Files.createDirectories(dir);
+        LayoutContent.fetchAll(plan, downloads, new BlobStore(dir.resolve("blobs")));
+        OciLayoutWriter.updateDirectory(dir, LayoutContent.names(plan));
+    }
+}

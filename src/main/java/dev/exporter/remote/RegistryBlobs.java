@@ -1,0 +1,78 @@
+package dev.exporter.remote;
+
+import dev.exporter.image.BlobSource;
+import dev.exporter.image.ContentException;
+import dev.exporter.image.Descriptor;
+import dev.exporter.reference.ImageReference;
+import dev.exporter.registry.BlobPuller;
+import dev.exporter.registry.RegistryClient;
+import dev.exporter.registry.RegistryException;
+import dev.exporter.registry.RegistryException.Kind;
+import dev.exporter.registry.RegistryResponse;
+import dev.exporter.text.Printable;
+
+import java.io.IOException;
+import java.util.Map;
+
+/**
+ * A registry as a {@link BlobSource}: each read is a {@code GET /v2/<name>/blobs/<digest>} run by the client (auth,
+ * redirects, retries). An attempt after a broken connection asks for the rest with {@code Range}; an answer that is
+ * not exactly the rest makes the reader start over on the next attempt.
+ */
+public final class RegistryBlobs implements BlobSource {
+
+    private final RegistryClient client;
+
+    public RegistryBlobs(RegistryClient client) {
+        this.client = client;
+    }
+
+    @Override
+    public <T> T read(ImageReference repository, Descriptor blob, BlobRead<T> read) {
+        return client.call(repository, new BlobPuller<>(repository, blob.digest(), new BlobPuller.BlobReader<T>() {
+            private boolean refused;
+
+            @Override
+            public Map<String, String> headers() {
+                long at = refused ? 0 : read.resumeAt();
+                return at > 0 ? Map.of("Range", "bytes=" + at + "-") : Map.of();
+            }
+
+            @Override
+            public T read(RegistryResponse response) throws IOException {
+                long offset = 0;
+                if (response.status() == 206) {
+                    String range = response.header("Content-Range");
+                    long at = read.resumeAt();
+                    if (refused || at == 0 || !ContentRange.isRestOf(range, at, blob.size())) {
+                        // A range we did not ask for: start over without Range on the next attempt.
+                        refused = true;
+                        throw new IOException("registry answered with an unexpected range '"
+                                + Printable.fragment(range, 100) + "'");
+                    }
+                    offset = at;
+                }
+                refused = false;
+                try {
+                    return read.read(offset, response.body());
+                } catch (ContentException e) {
+                    throw new RegistryException(Kind.INVALID_CONTENT, response.status(), e.getMessage(), e);
+                }
+            }
+        }));
+    }
+
+    /** One {@code Range} request, not retried: a hint that fails is simply not used. */
+    @Override
+    public byte[] tail(ImageReference repository, Descriptor blob, int length) {
+        if (blob.size() < length) {
+            return null;
+        }
+        return client.callOnce(repository, new BlobPuller<>(repository, blob.digest(), new BlobTail(blob, length)));
+    }
+
+    @Override
+    public String describe(ImageReference repository, Descriptor blob) {
+        return BlobPuller.describe(repository, blob.digest());
+    }
+}

@@ -1,0 +1,141 @@
+package dev.exporter.remote;
+
+import dev.exporter.image.Descriptor;
+import dev.exporter.image.Image;
+import dev.exporter.image.ImageConfig;
+import dev.exporter.image.ImageIndex;
+import dev.exporter.image.ImageManifest;
+import dev.exporter.image.ManifestDocument;
+import dev.exporter.image.ManifestException;
+import dev.exporter.image.ResolvedImage;
+import dev.exporter.reference.ImageReference;
+import dev.exporter.reference.Platform;
+import dev.exporter.registry.BlobPuller;
+import dev.exporter.registry.ManifestPuller;
+import dev.exporter.registry.RegistryClient;
+import dev.exporter.registry.RegistryException;
+import dev.exporter.registry.RegistryException.Kind;
+import dev.exporter.transfer.VerifyingStream;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The registry as a place images are read from: resolves references to {@link ResolvedImage}s (manifests and
+ * configs only; blobs are read through {@link RegistryBlobs}), following an index to the platforms asked for.
+ */
+public final class RegistryImages {
+
+    /** Configs are small JSON documents; anything near this is hostile. */
+    private static final int MAX_CONFIG_SIZE = 64 * 1024 * 1024;
+
+    private final RegistryClient client;
+
+    public RegistryImages(RegistryClient client) {
+        this.client = client;
+    }
+
+    public ManifestDocument manifest(ImageReference reference) {
+        return client.call(reference, new ManifestPuller(reference));
+    }
+
+    /** Resolves {@code reference} for {@code platform}; an index without that platform is an error naming those it has. */
+    public ResolvedImage resolve(ImageReference reference, Platform platform) {
+        ManifestDocument top = manifest(reference);
+        if (top instanceof ImageManifest manifest) {
+            return ResolvedImage.single(reference, null, image(reference, manifest));
+        }
+        ImageIndex index = (ImageIndex) top;
+        return ResolvedImage.single(reference, index, image(reference, platformManifest(reference,
+                choose(reference, index, platform))));
+    }
+
+    /**
+     * Resolves {@code reference} for an OCI layout: with {@code allPlatforms} the whole index, otherwise the
+     * requested platforms (a subset index when there are several, the platform's manifest itself when one). The
+     * first platform asked for is the primary image (what {@code docker load} gets).
+     */
+    public ResolvedImage resolve(ImageReference reference, List<Platform> platforms, boolean allPlatforms) {
+        ManifestDocument top = manifest(reference);
+        if (top instanceof ImageManifest manifest) {
+            return ResolvedImage.single(reference, null, image(reference, manifest));
+        }
+        ImageIndex index = (ImageIndex) top;
+        List<Descriptor> chosen = new ArrayList<>();
+        if (allPlatforms) {
+            chosen.addAll(index.manifests());
+        } else {
+            for (Platform platform : platforms) {
+                Descriptor entry = choose(reference, index, platform);
+                if (!chosen.contains(entry)) {
+                    chosen.add(entry);
+                }
+            }
+        }
+        List<Image> images = new ArrayList<>();
+        for (Descriptor entry : chosen) {
+            images.add(image(reference, platformManifest(reference, entry)));
+        }
+        Descriptor primaryEntry = index.select(platforms.get(0)).filter(chosen::contains)
+                .orElse(chosen.stream().filter(d -> index.platformManifests().contains(d)).findFirst()
+                        .orElseThrow(() -> new RegistryException(Kind.NOT_FOUND, 0, "pull manifest " + reference
+                                + ": the index has no platform image")));
+        Image primary = images.get(chosen.indexOf(primaryEntry));
+        ManifestDocument root = allPlatforms ? index : chosen.size() == 1 ? primary.manifest() : index.subset(chosen);
+        return new ResolvedImage(reference, root, index, images, primary);
+    }
+
+    /** The index entry for {@code platform}; its absence is an error that lists the platforms the index has. */
+    public static Descriptor choose(ImageReference reference, ImageIndex index, Platform platform) {
+        return index.choose(platform, "pull manifest " + reference);
+    }
+
+    /** Fetches the manifest an index entry points at and checks it is what the entry describes. */
+    public ImageManifest platformManifest(ImageReference reference, Descriptor entry) {
+        ImageReference byDigest = reference.withDigest(entry.digest());
+        ManifestDocument child = manifest(byDigest);
+        if (!(child instanceof ImageManifest manifest)) {
+            throw new RegistryException(Kind.INVALID_CONTENT, 0, "pull manifest " + byDigest
+                    + ": expected an image manifest for " + entry.platform() + " but got a nested index");
+        }
+        if (manifest.raw().length != entry.size()) {
+            throw new RegistryException(Kind.INVALID_CONTENT, 0, "pull manifest " + byDigest
+                    + ": size " + manifest.raw().length + " differs from the index's " + entry.size());
+        }
+        return manifest;
+    }
+
+    /** The manifest with its config. */
+    public Image image(ImageReference reference, ImageManifest manifest) {
+        ImageConfig config = config(reference, manifest);
+        try {
+            return new Image(manifest, config);
+        } catch (ManifestException e) {
+            throw new RegistryException(Kind.INVALID_CONTENT, 0, "pull config " + manifest.config().digest() + " of "
+                    + reference + ": config lists " + config.diffIds().size() + " diff_ids but the manifest has "
+                    + manifest.layers().size() + " layers");
+        }
+    }
+
+    /** Fetches and checks an image's config: digest and size, through the verifying stream. */
+    public ImageConfig config(ImageReference reference, ImageManifest manifest) {
+        Descriptor descriptor = manifest.config();
+        String action = "pull config " + descriptor.digest() + " of " + reference;
+        if (descriptor.size() > MAX_CONFIG_SIZE) {
+            throw new RegistryException(Kind.INVALID_CONTENT, 0, action + ": config size " + descriptor.size() + " is implausibly large");
+        }
+        byte[] raw = client.call(reference, new BlobPuller<>(reference, descriptor.digest(), response -> {
+            try {
+                return VerifyingStream.of(response.body(), descriptor.digest(), descriptor.size(), action)
+                        .readAll(MAX_CONFIG_SIZE);
+            } catch (dev.exporter.image.ContentException e) {
+                throw new RegistryException(Kind.INVALID_CONTENT, 0, e.getMessage(), e);
+            }
+        }));
+        try {
+            return ImageConfig.parse(raw, descriptor.digest(), action);
+        } catch (ManifestException e) {
+            throw new RegistryException(Kind.INVALID_CONTENT, 0, e.getMessage(), e);
+        }
+    }
+}
