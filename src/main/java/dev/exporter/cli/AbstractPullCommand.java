@@ -11,6 +11,7 @@ import dev.exporter.reference.ImageReference;
 import dev.exporter.reference.Platform;
 import dev.exporter.transfer.ArchiveOutput;
 import dev.exporter.transfer.AtomicOutputFile;
+import dev.exporter.transfer.ImageSink;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -106,18 +107,21 @@ abstract class AbstractPullCommand implements Callable<Integer> {
                 new ExportOptions(wanted, allPlatforms, jobs, workParent, cacheDir(), progress));
         long start = System.nanoTime();
         ExportPlan plan = exporter.plan(references);
-        plan.images().forEach(image -> progress.resolved(image, format == OutputFormat.docker
-                ? image.manifest().layers() : image.blobs()));
         ExportResult result;
         if (format == OutputFormat.oci_dir) {
+            ImageSink sink = new OciDirectorySink(target);
+            plan.images().forEach(image -> progress.resolved(image, sink.fetches(image)));
             try {
-                result = exporter.export(plan, new OciDirectorySink(target));
+                result = exporter.export(plan, sink);
             } catch (IOException e) {
                 throw new CommandFailure("write OCI layout " + target + ": " + Cli.message(e), e);
             }
         } else {
-            result = write(target, out -> exporter.export(plan, format == OutputFormat.docker
-                    ? new DockerArchiveSink(out) : new OciArchiveSink(out)));
+            result = write(target, out -> {
+                ImageSink sink = format == OutputFormat.docker ? new DockerArchiveSink(out) : new OciArchiveSink(out);
+                plan.images().forEach(image -> progress.resolved(image, sink.fetches(image)));
+                return exporter.export(plan, sink);
+            });
         }
         progress.done(toStdout ? "standard output" : target.toString(), result, System.nanoTime() - start);
         return ExitCodes.OK;

@@ -37,6 +37,12 @@ public final class DockerArchiveSink implements ImageSink {
         this.out = out;
     }
 
+    /** The primary image's layers: its config is in the plan already. */
+    @Override
+    public List<Descriptor> fetches(ResolvedImage image) {
+        return image.manifest().layers();
+    }
+
     @Override
     public void write(ExportPlan plan, Downloads downloads) throws IOException {
         List<ResolvedImage> images = plan.images();

@@ -38,6 +38,11 @@ public final class OciArchiveSink implements ImageSink {
     }
 
     @Override
+    public List<Descriptor> fetches(ResolvedImage image) {
+        return image.blobs();
+    }
+
+    @Override
     public void write(ExportPlan plan, Downloads downloads) throws IOException {
         if (out.file() == null) {
             Map<Digest, Path> blobs = LayoutContent.fetchAll(plan, downloads, downloads.cacheOrWork());

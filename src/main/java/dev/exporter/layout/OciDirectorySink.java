@@ -1,6 +1,8 @@
 package dev.exporter.layout;
 
+import dev.exporter.image.Descriptor;
 import dev.exporter.image.ExportPlan;
+import dev.exporter.image.ResolvedImage;
 import dev.exporter.transfer.BlobStore;
 import dev.exporter.transfer.Downloads;
 import dev.exporter.transfer.ImageSink;
@@ -8,6 +10,7 @@ import dev.exporter.transfer.ImageSink;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * An OCI layout folder (created if needed) that exports add to. Blobs already there are verified and not
@@ -19,6 +22,11 @@ public final class OciDirectorySink implements ImageSink {
 
     public OciDirectorySink(Path dir) {
         this.dir = dir;
+    }
+
+    @Override
+    public List<Descriptor> fetches(ResolvedImage image) {
+        return image.blobs();
     }
 
     @Override

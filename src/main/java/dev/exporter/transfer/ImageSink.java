@@ -1,8 +1,11 @@
 package dev.exporter.transfer;
 
+import dev.exporter.image.Descriptor;
 import dev.exporter.image.ExportPlan;
+import dev.exporter.image.ResolvedImage;
 
 import java.io.IOException;
+import java.util.List;
 
 /**
  * A place images are written to: a docker-save archive, an OCI layout (tar or folder), a registry. A sink takes a
@@ -10,6 +13,9 @@ import java.io.IOException;
  * fetches them from the plan's source with {@link Downloads}.
  */
 public interface ImageSink {
+
+    /** The blobs of {@code image} this sink will fetch (for progress: the command does not know the format). */
+    List<Descriptor> fetches(ResolvedImage image);
 
     void write(ExportPlan plan, Downloads downloads) throws IOException;
 }

@@ -27,13 +27,6 @@ public final class LayerUnpacker {
     private LayerUnpacker() {
     }
 
-    /** Decompresses {@code blob} into {@code target} and returns the uncompressed content's digest. */
-    public static Digest unpack(Path blob, Path target) throws IOException {
-        try (InputStream in = Files.newInputStream(blob)) {
-            return unpack(in, target);
-        }
-    }
-
     /**
      * Decompresses a layer stream into {@code target} and returns the uncompressed content's digest. Failures to
      * write {@code target} are the disk's, not the input's, and surface as {@link java.io.UncheckedIOException}.

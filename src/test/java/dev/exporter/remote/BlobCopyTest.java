@@ -96,6 +96,20 @@ class BlobCopyTest {
     }
 
     @Test
+    void read_whenTheResumeAnswerHasAHugeRange_failsAsAProtocolErrorNotAnInternalOne() {
+        int half = BLOB.length / 2;
+        assertThrows(IOException.class, () -> copy.read(
+                response(200, Arrays.copyOf(BLOB, half), "Content-Length", String.valueOf(BLOB.length))));
+
+        RegistryException e = assertThrows(RegistryException.class, () -> copy.read(response(206, BLOB,
+                "Content-Range", "bytes 99999999999999999999-1/2")));
+
+        assertEquals(Kind.PROTOCOL, e.kind());
+        assertTrue(e.getMessage().contains("unexpected range 'bytes 99999999999999999999-1/2'"), e.getMessage());
+        assertEquals(half, out.size());
+    }
+
+    @Test
     void read_whenOutputFails_throwsUncheckedSoTheCallIsNotRetried() {
         OutputStream full = new OutputStream() {
             @Override
