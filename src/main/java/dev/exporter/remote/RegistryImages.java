@@ -41,19 +41,13 @@ public final class RegistryImages {
 
     /** Resolves {@code reference} for {@code platform}; an index without that platform is an error naming those it has. */
     public ResolvedImage resolve(ImageReference reference, Platform platform) {
-        ManifestDocument top = manifest(reference);
-        if (top instanceof ImageManifest manifest) {
-            return ResolvedImage.single(reference, null, image(reference, manifest));
-        }
-        ImageIndex index = (ImageIndex) top;
-        return ResolvedImage.single(reference, index, image(reference, platformManifest(reference,
-                choose(reference, index, platform))));
+        return resolve(reference, List.of(platform), false);
     }
 
     /**
-     * Resolves {@code reference} for an OCI layout: with {@code allPlatforms} the whole index, otherwise the
-     * requested platforms (a subset index when there are several, the platform's manifest itself when one). The
-     * first platform asked for is the primary image (what {@code docker load} gets).
+     * Resolves {@code reference}: with {@code allPlatforms} the whole index, otherwise the requested platforms (a
+     * subset index when there are several, the platform's manifest itself when one). The first platform asked for
+     * is the primary image (what {@code docker load} gets). The one place an index entry is picked for export.
      */
     public ResolvedImage resolve(ImageReference reference, List<Platform> platforms, boolean allPlatforms) {
         ManifestDocument top = manifest(reference);
