@@ -10,7 +10,7 @@ import dev.exporter.layout.OciDirectorySink;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.reference.Platform;
 import dev.exporter.transfer.ArchiveOutput;
-import dev.exporter.transfer.AtomicOutputFile;
+import dev.exporter.transfer.OutputFile;
 import dev.exporter.transfer.ImageSink;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -102,7 +102,10 @@ abstract class AbstractPullCommand implements Callable<Integer> {
             throw usage("refusing to write an archive to a terminal: redirect standard output or use -o FILE");
         }
         Progress progress = Progress.attach(spec.commandLine(), quiet);
-        Path workParent = toStdout ? Path.of(System.getProperty("java.io.tmpdir")) : target.toAbsolutePath().getParent();
+        // Temporary files go beside the output (renames stay atomic), or to the temporary folder for a stream or a
+        // device: never into /dev.
+        Path workParent = toStdout || OutputFile.isPassThrough(target) ? Path.of(System.getProperty("java.io.tmpdir"))
+                : target.toAbsolutePath().getParent();
         Exporter exporter = new Exporter(registry.client(),
                 new ExportOptions(wanted, allPlatforms, jobs, workParent, cacheDir(), progress));
         long start = System.nanoTime();
@@ -131,13 +134,13 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         ExportResult to(ArchiveOutput out) throws IOException;
     }
 
-    /** Writes to standard output ({@code target == null}) or atomically to a file. */
+    /** Writes to standard output ({@code target == null}), atomically to a file, or through to a device or FIFO. */
     private static ExportResult write(Path target, ArchiveWrite write) throws IOException {
         if (target == null) {
             return write.to(ArchiveOutput.stream(new FileOutputStream(FileDescriptor.out).getChannel()));
         }
-        try (AtomicOutputFile file = new AtomicOutputFile(target)) {
-            ExportResult result = write.to(ArchiveOutput.file(file.channel(), file.temporaryPath()));
+        try (OutputFile file = OutputFile.open(target)) {
+            ExportResult result = write.to(file.output());
             file.commit();
             return result;
         } catch (IOException e) {

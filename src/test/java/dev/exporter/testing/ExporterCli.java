@@ -34,6 +34,7 @@ public final class ExporterCli {
     private byte[] stdin = new byte[0];
     private Path workDir;
     private List<String> jvmArgs = List.of();
+    private List<String> wrapper = List.of();
     private long timeoutSeconds = 120;
 
     private ExporterCli() {
@@ -75,6 +76,12 @@ public final class ExporterCli {
         return this;
     }
 
+    /** Runs the JVM through {@code command} (e.g. {@code unshare -m sh -c SCRIPT sh}), which gets the java command as arguments. */
+    public ExporterCli wrappedIn(String... command) {
+        this.wrapper = List.of(command);
+        return this;
+    }
+
     public ExporterCli timeoutSeconds(long seconds) {
         this.timeoutSeconds = seconds;
         return this;
@@ -82,7 +89,7 @@ public final class ExporterCli {
 
     /** Starts the CLI without waiting, e.g. to interrupt it; output goes to the given files. */
     public Process start(Path stdout, Path stderr, String... args) {
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(wrapper);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmArgs);
         command.add("-cp");
