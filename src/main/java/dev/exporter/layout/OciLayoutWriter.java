@@ -95,17 +95,16 @@ public final class OciLayoutWriter {
     /**
      * Adds {@code images} to the layout in {@code dir}, whose {@code blobs/} already hold every blob they need.
      * Entries for the same names are replaced, all others kept; {@code index.json} and {@code manifest.json} are
-     * replaced atomically.
+     * replaced atomically, under a lock, so concurrent exports into one folder keep every entry.
      */
     public static void updateDirectory(Path dir, List<OciLayoutImage> images) throws IOException {
         Files.createDirectories(dir);
-        if (!Files.exists(dir.resolve(LAYOUT_MARKER))) {
-            writeAtomically(dir.resolve(LAYOUT_MARKER), LAYOUT);
+        try (LayoutLock lock = LayoutLock.acquire(dir, LAYOUT)) {
+            JsonNode oldIndex = read(dir.resolve(INDEX));
+            JsonNode oldManifest = read(dir.resolve(DOCKER_MANIFEST));
+            writeAtomically(dir.resolve(INDEX), Json.write(index(oldIndex, images)));
+            writeAtomically(dir.resolve(DOCKER_MANIFEST), Json.withNewline(Json.write(dockerManifest(oldManifest, images))));
         }
-        JsonNode oldIndex = read(dir.resolve(INDEX));
-        JsonNode oldManifest = read(dir.resolve(DOCKER_MANIFEST));
-        writeAtomically(dir.resolve(INDEX), Json.write(index(oldIndex, images)));
-        writeAtomically(dir.resolve(DOCKER_MANIFEST), Json.withNewline(Json.write(dockerManifest(oldManifest, images))));
     }
 
     /** {@code blobs/<algorithm>/<hex>}; safe as a path because digests are validated hex. */
