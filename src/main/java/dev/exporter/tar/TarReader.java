@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -13,7 +12,6 @@ import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Deque;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -50,7 +48,6 @@ public final class TarReader implements Closeable {
     static final int MAX_NAME_LENGTH = 4096;
     static final int MAX_EXTENDED_HEADER = 64 * 1024;
     private static final int MAX_LINK_HOPS = 40;
-    private static final int BLOCK = 512;
 
     private final String what;
     private final FileChannel channel;
@@ -90,7 +87,7 @@ public final class TarReader implements Closeable {
     private static TarReader index(Path tar, String what, Path temporary) throws IOException {
         FileChannel channel = FileChannel.open(tar, StandardOpenOption.READ);
         try {
-            return new TarReader(what, channel, temporary, new HeaderScanner(channel, what).scan());
+            return new TarReader(what, channel, temporary, new TarHeaderScanner(channel, what).scan());
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -109,7 +106,7 @@ public final class TarReader implements Closeable {
 
     /** The entry named exactly {@code name} (normalized first), without following links. */
     public Optional<Entry> entry(String name) throws IOException {
-        return Optional.ofNullable(entries.get(normalize(name, name)));
+        return Optional.ofNullable(entries.get(normalize(name, what)));
     }
 
     /**
@@ -117,7 +114,7 @@ public final class TarReader implements Closeable {
      * when there is none. A link that climbs out of the archive, is absolute or loops is an error.
      */
     public Optional<Entry> find(String name) throws IOException {
-        Deque<String> pending = new ArrayDeque<>(List.of(normalize(name, name).split("/")));
+        Deque<String> pending = new ArrayDeque<>(List.of(normalize(name, what).split("/")));
         String current = "";
         int hops = 0;
         while (!pending.isEmpty()) {
@@ -210,237 +207,6 @@ public final class TarReader implements Closeable {
             }
         }
         return String.join("/", parts);
-    }
-
-    /** The one pass over the headers. */
-    private static final class HeaderScanner {
-        private final FileChannel channel;
-        private final String what;
-        private final long length;
-        private final Map<String, Entry> entries = new LinkedHashMap<>();
-        private long position;
-        private String longName;
-        private String longLink;
-        private Map<String, String> pax = Map.of();
-
-        HeaderScanner(FileChannel channel, String what) throws IOException {
-            this.channel = channel;
-            this.what = what;
-            this.length = channel.size();
-        }
-
-        Map<String, Entry> scan() throws IOException {
-            while (position < length) {
-                byte[] header = readBlock();
-                if (isZero(header)) {
-                    break; // end of archive; what follows is padding
-                }
-                checkChecksum(header);
-                long headerAt = position - BLOCK;
-                char type = (char) header[156];
-                boolean extended = type == 'L' || type == 'K' || type == 'x' || type == 'g';
-                long size = !extended && pax.containsKey("size") ? paxSize(pax.get("size"))
-                        : number(header, 124, 12, headerAt);
-                long dataAt = position;
-                long end = dataAt + (size + BLOCK - 1) / BLOCK * BLOCK;
-                if (size < 0 || dataAt + size > length) {
-                    throw new IOException(what + ": truncated: the entry at offset " + headerAt + " declares " + size
-                            + " bytes but the archive ends after " + (length - dataAt));
-                }
-                switch (type) {
-                    case 'L' -> longName = extendedText(dataAt, size, "GNU long name");
-                    case 'K' -> longLink = extendedText(dataAt, size, "GNU long link name");
-                    case 'x' -> pax = paxRecords(dataAt, size);
-                    case 'g' -> extendedText(dataAt, size, "PAX global header"); // bounded, and nothing we use
-                    default -> add(header, type, headerAt, dataAt, size);
-                }
-                position = Math.min(end, length);
-            }
-            return entries;
-        }
-
-        private void add(byte[] header, char type, long headerAt, long dataAt, long size) throws IOException {
-            String rawName = pax.getOrDefault("path", longName != null ? longName : ustarName(header));
-            String rawLink = pax.getOrDefault("linkpath", longLink != null ? longLink : string(header, 157, 100));
-            pax = Map.of();
-            longName = null;
-            longLink = null;
-            String where = what + ": entry at offset " + headerAt;
-            if (rawName.length() > MAX_NAME_LENGTH || rawLink.length() > MAX_NAME_LENGTH) {
-                throw new IOException(where + ": name longer than " + MAX_NAME_LENGTH + " characters");
-            }
-            String name = normalize(rawName, where);
-            Type kind = switch (type) {
-                case '0', '\0', '7' -> Type.FILE;
-                case '1' -> Type.HARDLINK;
-                case '2' -> Type.SYMLINK;
-                case '5' -> Type.DIRECTORY;
-                default -> Type.OTHER;
-            };
-            if (name.isEmpty()) {
-                if (kind == Type.DIRECTORY) {
-                    return; // "./", the archive's root
-                }
-                throw new IOException(where + ": entry without a name");
-            }
-            String link = switch (kind) {
-                case HARDLINK -> normalize(rawLink, where + " ('" + name + "', hard link)");
-                case SYMLINK -> rawLink;
-                default -> null;
-            };
-            entries.remove(name); // a later entry replaces an earlier one, and takes its place in the order
-            if (entries.size() >= MAX_ENTRIES) {
-                throw new IOException(what + ": more than " + MAX_ENTRIES + " entries");
-            }
-            entries.put(name, new Entry(name, kind, dataAt, kind == Type.FILE ? size : 0, link));
-        }
-
-        private String ustarName(byte[] header) {
-            String name = string(header, 0, 100);
-            // POSIX ustar keeps a prefix in 345..500; GNU's "ustar  " header uses those bytes for other fields
-            boolean posix = header[257] == 'u' && header[258] == 's' && header[259] == 't' && header[260] == 'a'
-                    && header[261] == 'r' && header[262] == 0;
-            String prefix = posix ? string(header, 345, 155) : "";
-            return prefix.isEmpty() ? name : prefix + "/" + name;
-        }
-
-        private String extendedText(long at, long size, String kind) throws IOException {
-            if (size > MAX_EXTENDED_HEADER) {
-                throw new IOException(what + ": " + kind + " at offset " + (at - BLOCK) + " has " + size
-                        + " bytes, over the limit of " + MAX_EXTENDED_HEADER);
-            }
-            byte[] data = read(at, (int) size);
-            int end = 0;
-            while (end < data.length && data[end] != 0) {
-                end++;
-            }
-            return new String(data, 0, end, StandardCharsets.UTF_8);
-        }
-
-        /** PAX records, {@code "<length> <key>=<value>\n"} each; only the keys we use are kept. */
-        private Map<String, String> paxRecords(long at, long size) throws IOException {
-            if (size > MAX_EXTENDED_HEADER) {
-                throw new IOException(what + ": PAX header at offset " + (at - BLOCK) + " has " + size
-                        + " bytes, over the limit of " + MAX_EXTENDED_HEADER);
-            }
-            byte[] data = read(at, (int) size);
-            Map<String, String> records = new LinkedHashMap<>();
-            int i = 0;
-            while (i < data.length && data[i] != 0) {
-                int space = i;
-                while (space < data.length && data[space] != ' ') {
-                    space++;
-                }
-                int recordLength;
-                try {
-                    recordLength = Integer.parseInt(new String(data, i, space - i, StandardCharsets.US_ASCII));
-                } catch (NumberFormatException e) {
-                    recordLength = -1;
-                }
-                if (recordLength <= space - i || i + recordLength > data.length || data[i + recordLength - 1] != '\n') {
-                    throw new IOException(what + ": malformed PAX header at offset " + (at - BLOCK));
-                }
-                String record = new String(data, space + 1, i + recordLength - space - 2, StandardCharsets.UTF_8);
-                int equals = record.indexOf('=');
-                if (equals < 0) {
-                    throw new IOException(what + ": malformed PAX record '" + record + "' at offset " + (at - BLOCK));
-                }
-                String key = record.substring(0, equals);
-                if (key.equals("path") || key.equals("linkpath") || key.equals("size")) {
-                    records.put(key, record.substring(equals + 1));
-                }
-                i += recordLength;
-            }
-            return records;
-        }
-
-        private long paxSize(String text) throws IOException {
-            try {
-                long size = Long.parseLong(text);
-                if (size >= 0) {
-                    return size;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new IOException(what + ": invalid PAX size '" + text + "' at offset " + (position - BLOCK));
-        }
-
-        private void checkChecksum(byte[] header) throws IOException {
-            long expected = number(header, 148, 8, position - BLOCK);
-            long unsigned = 0;
-            long signed = 0;
-            for (int i = 0; i < BLOCK; i++) {
-                byte b = i >= 148 && i < 156 ? (byte) ' ' : header[i];
-                unsigned += b & 0xff;
-                signed += b;
-            }
-            if (expected != unsigned && expected != signed) {
-                throw new IOException(what + ": bad header checksum at offset " + (position - BLOCK)
-                        + " (not a tar archive, or a corrupt one)");
-            }
-        }
-
-        /** An octal field, or GNU's base-256 form (high bit set) for sizes over 8 GiB. */
-        private long number(byte[] header, int offset, int length, long headerAt) throws IOException {
-            if ((header[offset] & 0x80) != 0) {
-                long value = header[offset] & 0x7f;
-                for (int i = offset + 1; i < offset + length; i++) {
-                    if (value > (Long.MAX_VALUE >> 8)) {
-                        throw new IOException(what + ": number too large in the header at offset " + headerAt);
-                    }
-                    value = (value << 8) | (header[i] & 0xff);
-                }
-                return value;
-            }
-            String text = string(header, offset, length).trim();
-            if (text.isEmpty()) {
-                return 0;
-            }
-            try {
-                return Long.parseLong(text, 8);
-            } catch (NumberFormatException e) {
-                throw new IOException(what + ": invalid number '" + text + "' in the header at offset " + headerAt
-                        + " (not a tar archive, or a corrupt one)");
-            }
-        }
-
-        private byte[] readBlock() throws IOException {
-            if (length - position < BLOCK) {
-                throw new IOException(what + ": truncated: " + (length - position) + " bytes at offset " + position
-                        + " are too few for a tar header");
-            }
-            byte[] block = read(position, BLOCK);
-            position += BLOCK;
-            return block;
-        }
-
-        private byte[] read(long at, int size) throws IOException {
-            ByteBuffer buffer = ByteBuffer.allocate(size);
-            while (buffer.hasRemaining()) {
-                if (channel.read(buffer, at + buffer.position()) < 0) {
-                    throw new IOException(what + ": truncated at offset " + (at + buffer.position()));
-                }
-            }
-            return buffer.array();
-        }
-
-        private static boolean isZero(byte[] block) {
-            for (byte b : block) {
-                if (b != 0) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        private static String string(byte[] header, int offset, int length) {
-            int end = offset;
-            while (end < offset + length && header[end] != 0) {
-                end++;
-            }
-            return new String(header, offset, end - offset, StandardCharsets.UTF_8);
-        }
     }
 
     /** A window of the file, read with positional reads so several can be open at once. */
