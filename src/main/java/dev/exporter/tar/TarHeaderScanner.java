@@ -47,6 +47,9 @@ final class TarHeaderScanner {
             boolean extended = type == 'L' || type == 'K' || type == 'x' || type == 'g';
             long size = !extended && pax.containsKey("size") ? paxSize(pax.get("size"))
                     : number(header, 124, 12, headerAt);
+            if (type >= '1' && type <= '6') {
+                size = 0; // links, devices, folders and fifos carry no data whatever the field says, as in Go's reader
+            }
             long dataAt = position;
             long end = dataAt + (size + BLOCK - 1) / BLOCK * BLOCK;
             if (size < 0 || dataAt + size > length) {
@@ -57,7 +60,9 @@ final class TarHeaderScanner {
                 case 'L' -> longName = extendedText(dataAt, size, "GNU long name");
                 case 'K' -> longLink = extendedText(dataAt, size, "GNU long link name");
                 case 'x' -> pax = paxRecords(dataAt, size);
-                case 'g' -> extendedText(dataAt, size, "PAX global header"); // bounded, and nothing we use
+                case 'g' -> {
+                    // global PAX records: nothing in them changes where entries are or what they are called
+                }
                 default -> add(header, type, headerAt, dataAt, size);
             }
             position = Math.min(end, length);
