@@ -203,4 +203,15 @@ class OciLayoutReaderTest {
         ManifestException e = assertThrows(ManifestException.class, () -> OciLayoutReader.open(folder));
         assertTrue(e.getMessage().endsWith("oci-layout: unsupported imageLayoutVersion '2.0.0' (expected 1.x)"), e.getMessage());
     }
+
+    @Test
+    void open_indexEntryWhoseDigestWouldLeadElsewhere_isRefusedBeforeAnyPathIsBuilt() throws IOException {
+        Path folder = layout();
+        Files.writeString(folder.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\""
+                + MediaTypes.OCI_MANIFEST + "\",\"digest\":\"sha256:../../../etc/passwd\",\"size\":1}]}");
+
+        ManifestException e = assertThrows(ManifestException.class, () -> OciLayoutReader.open(folder));
+        assertEquals("read OCI layout " + folder + ": index.json entry: invalid digest 'sha256:../../../etc/passwd'",
+                e.getMessage());
+    }
 }
