@@ -1,0 +1,253 @@
+package dev.exporter.docker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.exporter.image.Descriptor;
+import dev.exporter.image.Image;
+import dev.exporter.image.ImageConfig;
+import dev.exporter.image.ImageManifest;
+import dev.exporter.image.ImageSource;
+import dev.exporter.image.Json;
+import dev.exporter.image.ManifestDocument;
+import dev.exporter.image.ManifestException;
+import dev.exporter.image.MediaTypes;
+import dev.exporter.image.SourceImage;
+import dev.exporter.reference.Digest;
+import dev.exporter.tar.Compression;
+import dev.exporter.tar.TarReader;
+import dev.exporter.transfer.VerifyingStream;
+
+import java.io.ByteArrayInputStream;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A {@code docker save} archive as an {@link ImageSource}: the classic layout of docker 20.10-24 (a folder with
+ * {@code layer.tar} per layer, {@code <hex>.json} configs; also what podman, skopeo's {@code docker-archive:} and
+ * our own writer produce) and docker 25+'s, whose {@code manifest.json} points into {@code blobs/sha256/}. The
+ * archive may be plain, gzip or zstd compressed.
+ *
+ * <p>Such an archive keeps no manifest, so each {@code manifest.json} entry gets one made up from the files as
+ * stored: a Docker v2 schema 2 manifest whose config and layer descriptors carry the sha256 and size of those
+ * files, layer media types told by sniffing (uncompressed, gzip or zstd). That means hashing every layer file
+ * once when the archive is opened (a layer shared by several images once); an uncompressed layer's hash is its
+ * diff id, so those are checked against the config on the way. {@link #open} serves the config and layer files,
+ * and the made-up manifests, by digest, verified as they are read.
+ */
+public final class DockerArchiveReader implements ImageSource {
+
+    private static final String MANIFEST_JSON = "manifest.json";
+    private static final int MAX_MANIFEST_JSON = 16 * 1024 * 1024;
+    private static final int MAX_CONFIG = 16 * 1024 * 1024;
+    private static final int HEAD = 4;
+
+    /** A file of the archive and how to name it in messages ({@code Layers[2] 'abc/layer.tar'}). */
+    private record Blob(TarReader.Entry entry, String label) {
+    }
+
+    /** What hashing a layer file found. */
+    private record LayerFile(Digest digest, long size, Compression compression) {
+    }
+
+    private final TarReader tar;
+    private final String what;
+    private final List<SourceImage> images = new ArrayList<>();
+    private final Map<Digest, Blob> blobs = new HashMap<>();
+    private final Map<Digest, byte[]> manifests = new HashMap<>();
+    private final Map<String, LayerFile> hashed = new HashMap<>();
+
+    private DockerArchiveReader(TarReader tar) {
+        this.tar = tar;
+        this.what = "read docker archive " + tar.name();
+    }
+
+    /**
+     * Opens and indexes the archive at {@code archive}; a compressed one is decompressed into a temporary file in
+     * {@code tempDir} first, deleted again on {@link #close()}.
+     */
+    public static DockerArchiveReader open(Path archive, Path tempDir) throws IOException {
+        return of(TarReader.open(archive, tempDir));
+    }
+
+    /** Reads the images of an already indexed archive, which then belongs to the reader (and is closed on failure). */
+    public static DockerArchiveReader of(TarReader tar) throws IOException {
+        DockerArchiveReader reader = new DockerArchiveReader(tar);
+        try {
+            reader.index();
+            return reader;
+        } catch (IOException | RuntimeException e) {
+            tar.close();
+            throw e;
+        }
+    }
+
+    /** One image per {@code manifest.json} entry, in its order; names are the entry's {@code RepoTags} as written. */
+    @Override
+    public List<SourceImage> images() {
+        return List.copyOf(images);
+    }
+
+    @Override
+    public InputStream open(Descriptor blob) throws IOException {
+        byte[] manifest = manifests.get(blob.digest());
+        if (manifest != null) {
+            return VerifyingStream.of(new ByteArrayInputStream(manifest), blob.digest(), blob.size(),
+                    what + ": manifest " + blob.digest() + " (made up from " + MANIFEST_JSON + ")");
+        }
+        Blob file = blobs.get(blob.digest());
+        if (file == null) {
+            throw new FileNotFoundException(what + ": no file with digest " + blob.digest() + " in the archive");
+        }
+        return VerifyingStream.of(tar.open(file.entry()), blob.digest(), blob.size(),
+                what + ": " + file.label() + " (" + blob.digest() + ")");
+    }
+
+    @Override
+    public void close() throws IOException {
+        tar.close();
+    }
+
+    private void index() throws IOException {
+        TarReader.Entry manifestEntry = tar.find(MANIFEST_JSON).orElseThrow(() -> new ManifestException(what
+                + ": no " + MANIFEST_JSON + " in the archive (is it a docker save archive?)"));
+        JsonNode entries = Json.parse(tar.readAll(manifestEntry, MAX_MANIFEST_JSON), what + ": " + MANIFEST_JSON);
+        if (!entries.isArray()) {
+            throw new ManifestException(what + ": " + MANIFEST_JSON + " is not a JSON array");
+        }
+        for (int i = 0; i < entries.size(); i++) {
+            images.add(image(entries.get(i), MANIFEST_JSON + "[" + i + "]"));
+        }
+    }
+
+    private SourceImage image(JsonNode entry, String where) throws IOException {
+        if (!entry.isObject()) {
+            throw new ManifestException(what + ": " + where + " is not a JSON object");
+        }
+        String configPath = text(entry.get("Config"), where + ": Config");
+        TarReader.Entry configEntry = file(configPath, where + ": Config");
+        byte[] configBytes = tar.readAll(configEntry, MAX_CONFIG);
+        Digest configDigest = Digest.sha256Of(configBytes);
+        ImageConfig config = ImageConfig.parse(configBytes, configDigest, what + ": " + where + ": Config '"
+                + configPath + "'");
+        blobs.putIfAbsent(configDigest, new Blob(configEntry, "Config '" + configPath + "'"));
+
+        JsonNode layerPaths = entry.get("Layers");
+        if (layerPaths == null || !layerPaths.isArray()) {
+            throw new ManifestException(what + ": " + where + ": missing Layers array");
+        }
+        if (layerPaths.size() != config.diffIds().size()) {
+            throw new ManifestException(what + ": " + where + ": " + layerPaths.size() + " Layers but Config '"
+                    + configPath + "' lists " + config.diffIds().size() + " rootfs.diff_ids");
+        }
+        List<Descriptor> layers = new ArrayList<>();
+        for (int i = 0; i < layerPaths.size(); i++) {
+            String path = text(layerPaths.get(i), where + ": Layers[" + i + "]");
+            String label = "Layers[" + i + "] '" + path + "'";
+            TarReader.Entry layerEntry = file(path, where + ": Layers[" + i + "]");
+            LayerFile layer = hash(layerEntry, label);
+            Digest diffId = config.diffIds().get(i);
+            if (layer.compression() == Compression.NONE && !layer.digest().equals(diffId)) {
+                throw new ManifestException(what + ": " + where + ": " + label + " is an uncompressed layer with digest "
+                        + layer.digest() + " but rootfs.diff_ids[" + i + "] of Config '" + configPath + "' is "
+                        + diffId);
+            }
+            blobs.putIfAbsent(layer.digest(), new Blob(layerEntry, label));
+            layers.add(Descriptor.of(mediaType(layer.compression()), layer.digest(), layer.size()));
+        }
+        ImageManifest manifest = madeUpManifest(
+                Descriptor.of(MediaTypes.DOCKER_CONFIG, configDigest, configBytes.length), layers, where);
+        manifests.put(manifest.digest(), manifest.raw());
+        return new SourceImage(repoTags(entry.get("RepoTags"), where), manifest, List.of(new Image(manifest, config)));
+    }
+
+    private ImageManifest madeUpManifest(Descriptor config, List<Descriptor> layers, String where) {
+        ObjectNode root = Json.object();
+        root.put("schemaVersion", 2);
+        root.put("mediaType", MediaTypes.DOCKER_MANIFEST);
+        descriptor(root.putObject("config"), config);
+        ArrayNode layerNodes = root.putArray("layers");
+        layers.forEach(layer -> descriptor(layerNodes.addObject(), layer));
+        return (ImageManifest) ManifestDocument.parse(Json.write(root), MediaTypes.DOCKER_MANIFEST,
+                what + ": manifest made up for " + where);
+    }
+
+    private static void descriptor(ObjectNode node, Descriptor descriptor) {
+        node.put("mediaType", descriptor.mediaType());
+        node.put("size", descriptor.size());
+        node.put("digest", descriptor.digest().toString());
+    }
+
+    private static String mediaType(Compression compression) {
+        return switch (compression) {
+            case NONE -> MediaTypes.DOCKER_LAYER;
+            case GZIP -> MediaTypes.DOCKER_LAYER_GZIP;
+            case ZSTD -> MediaTypes.OCI_LAYER_ZSTD;
+        };
+    }
+
+    /** The regular file {@code path} names, following links; an error naming {@code where} when there is none. */
+    private TarReader.Entry file(String path, String where) throws IOException {
+        return tar.find(path).orElseThrow(() -> new ManifestException(what + ": " + where + " '" + path
+                + "' is not in the archive"));
+    }
+
+    /** The sha256, size and compression of a layer file, hashed once however many images share it. */
+    private LayerFile hash(TarReader.Entry entry, String label) throws IOException {
+        LayerFile known = hashed.get(entry.name());
+        if (known != null) {
+            return known;
+        }
+        MessageDigest sha256 = Digest.newSha256();
+        byte[] buffer = new byte[256 * 1024];
+        byte[] head = new byte[HEAD];
+        int headLength = 0;
+        long size = 0;
+        try (InputStream in = tar.open(entry)) {
+            for (int n; (n = in.read(buffer)) != -1; ) {
+                for (int i = 0; i < n && headLength < HEAD; i++) {
+                    head[headLength++] = buffer[i];
+                }
+                sha256.update(buffer, 0, n);
+                size += n;
+            }
+        } catch (IOException e) {
+            throw new IOException(what + ": hash " + label + ": " + e.getMessage(), e);
+        }
+        if (size != entry.size()) {
+            throw new IOException(what + ": hash " + label + ": read " + size + " of its " + entry.size()
+                    + " bytes (did the file change?)");
+        }
+        LayerFile layer = new LayerFile(Digest.sha256(sha256.digest()), size, Compression.sniff(head, headLength));
+        hashed.put(entry.name(), layer);
+        return layer;
+    }
+
+    private String text(JsonNode node, String where) {
+        if (node == null || !node.isTextual() || node.asText().isEmpty()) {
+            throw new ManifestException(what + ": " + where + " is missing or not a string");
+        }
+        return node.asText();
+    }
+
+    private List<String> repoTags(JsonNode node, String where) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            throw new ManifestException(what + ": " + where + ": RepoTags is not an array");
+        }
+        List<String> tags = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            tags.add(text(node.get(i), where + ": RepoTags[" + i + "]"));
+        }
+        return tags;
+    }
+}
