@@ -48,7 +48,7 @@ public final class MediaTypes {
         return switch (mediaType) {
             case DOCKER_LAYER_GZIP, DOCKER_LAYER_FOREIGN, OCI_LAYER, OCI_LAYER_GZIP, OCI_LAYER_ZSTD,
                     OCI_LAYER_NONDISTRIBUTABLE, OCI_LAYER_NONDISTRIBUTABLE_GZIP, OCI_LAYER_NONDISTRIBUTABLE_ZSTD,
-                    "application/vnd.docker.image.rootfs.diff.tar" -> true;
+                    DOCKER_LAYER -> true;
             default -> false;
         };
     }
@@ -63,6 +63,6 @@ public final class MediaTypes {
 
     /** Layer types whose blobs are plain tars. */
     public static boolean isUncompressedLayer(String mediaType) {
-        return OCI_LAYER.equals(mediaType) || OCI_LAYER_NONDISTRIBUTABLE.equals(mediaType);
+        return OCI_LAYER.equals(mediaType) || OCI_LAYER_NONDISTRIBUTABLE.equals(mediaType) || DOCKER_LAYER.equals(mediaType);
     }
 }
