@@ -21,6 +21,9 @@ public final class AtomicOutputFile implements AutoCloseable {
 
     private final Path target;
     private final Path temp;
+    /** The topmost folder this file created on the way to the target, removed again if nothing is committed. */
+    private final Path createdFolder;
+    private final RunClaims.Claim claim;
     private final FileChannel channel;
     private OutputStream stream;
     private boolean committed;
@@ -28,8 +31,15 @@ public final class AtomicOutputFile implements AutoCloseable {
     public AtomicOutputFile(Path target) throws IOException {
         this.target = target.toAbsolutePath();
         Path parent = this.target.getParent();
+        Path missing = null;
+        for (Path p = parent; p != null && !Files.exists(p); p = p.getParent()) {
+            missing = p;
+        }
+        this.createdFolder = missing;
         Files.createDirectories(parent);
-        this.temp = TempPaths.register(Files.createTempFile(parent, "." + this.target.getFileName() + ".", ".tmp"));
+        this.claim = RunClaims.claim(parent);
+        this.temp = TempPaths.register(Files.createTempFile(parent, "." + this.target.getFileName() + "."
+                + RunClaims.RUN + ".", ".tmp"));
         // Temporary files are created owner-only; an archive is not a secret, so give it the usual rw-r--r--.
         try {
             Files.setPosixFilePermissions(temp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
@@ -71,6 +81,7 @@ public final class AtomicOutputFile implements AutoCloseable {
         }
         TempPaths.release(temp);
         committed = true;
+        claim.close();
     }
 
     @Override
@@ -82,6 +93,22 @@ public final class AtomicOutputFile implements AutoCloseable {
                 // the temporary file is deleted next; a close failure changes nothing
             }
             TempPaths.delete(temp);
+            claim.close();
+            removeCreatedFolders();
+        }
+    }
+
+    /** Removes the folders made for the target, deepest first, as far as they are empty. */
+    private void removeCreatedFolders() {
+        if (createdFolder == null) {
+            return;
+        }
+        for (Path p = target.getParent(); p != null && p.startsWith(createdFolder); p = p.getParent()) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException notEmpty) {
+                return;
+            }
         }
     }
 }

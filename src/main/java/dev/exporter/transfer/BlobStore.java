@@ -34,11 +34,8 @@ public final class BlobStore {
      * never write into each other's files; the first to finish renames its verified copy into place.
      */
     Path partial(Digest digest) {
-        return root.resolve(digest.algorithm()).resolve(digest.hex() + ".partial-" + PROCESS);
+        return root.resolve(digest.algorithm()).resolve(digest.hex() + ".partial-" + RunClaims.RUN);
     }
-
-    private static final String PROCESS = ProcessHandle.current().pid() + "-"
-            + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
 
     /**
      * Whether the blob is present with the right size and content, read back through the {@link VerifyingStream}. A
@@ -70,13 +67,15 @@ public final class BlobStore {
         if (Files.isRegularFile(path) && java.util.Arrays.equals(Files.readAllBytes(path), content)) {
             return path;
         }
-        prepare(digest);
-        Path temp = Files.createTempFile(path.getParent(), "." + digest.hex(), ".tmp");
-        try {
-            Files.write(temp, content);
-            Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(temp);
+        try (RunClaims.Claim claim = claim(digest)) {
+            Path temp = TempPaths.register(Files.createTempFile(path.getParent(), "." + digest.hex() + "."
+                    + RunClaims.RUN + ".", ".tmp"));
+            try {
+                Files.write(temp, content);
+                Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                TempPaths.delete(temp);
+            }
         }
         return path;
     }
@@ -86,11 +85,14 @@ public final class BlobStore {
         Files.move(partial, path(digest), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    void prepare(Digest digest) {
+    /** Creates the blob's folder and claims it for this run's temporaries ({@link RunClaims}). */
+    RunClaims.Claim claim(Digest digest) {
+        Path folder = root.resolve(digest.algorithm());
         try {
-            Files.createDirectories(root.resolve(digest.algorithm()));
+            Files.createDirectories(folder);
+            return RunClaims.claim(folder);
         } catch (IOException e) {
-            throw new UncheckedIOException("create blob folder " + root, e);
+            throw new UncheckedIOException("create blob folder " + folder + ": " + e.getMessage(), e);
         }
     }
 }

@@ -32,13 +32,21 @@ public interface Landing {
     /** Removes what an unfinished download left, best effort. */
     void discard();
 
-    /** A store's blob: written under a per-process partial name, renamed into place when verified. */
+    /**
+     * A store's blob: written under a partial name of this run, renamed into place when verified. The folder is
+     * claimed for the run while the partial exists, so a later run can tell a dead run's partial from a live one.
+     */
     static Landing store(BlobStore store, Digest digest) {
         Path partial = store.partial(digest);
         return new Landing() {
+            private RunClaims.Claim claim;
+
             @Override
             public OutputStream open(long offset) throws IOException {
-                store.prepare(digest);
+                if (claim == null) {
+                    claim = store.claim(digest);
+                    TempPaths.register(partial);
+                }
                 return Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                         offset > 0 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
             }
@@ -51,15 +59,21 @@ public interface Landing {
             @Override
             public Path commit() throws IOException {
                 store.commit(partial, digest);
+                TempPaths.release(partial);
+                letGo();
                 return store.path(digest);
             }
 
             @Override
             public void discard() {
-                try {
-                    Files.deleteIfExists(partial);
-                } catch (IOException ignored) {
-                    // best effort: the folder is temporary or a cache that tolerates leftovers
+                TempPaths.delete(partial);
+                letGo();
+            }
+
+            private void letGo() {
+                if (claim != null) {
+                    claim.close();
+                    claim = null;
                 }
             }
 

@@ -32,6 +32,10 @@ public final class TempPaths {
     public static void delete(Path path) {
         LIVE.remove(path);
         deleteRecursively(path);
+        RunClaims.Claim claim = CLAIMS.remove(path);
+        if (claim != null) {
+            claim.close();
+        }
     }
 
     /** Forgets {@code path} without deleting it (it became a real output). */
@@ -52,13 +56,27 @@ public final class TempPaths {
         }
     }
 
-    /** A new temporary folder inside {@code parent}, registered for cleanup. */
+    /**
+     * A new temporary folder inside {@code parent}, named for this run ({@link RunClaims}), registered for cleanup;
+     * {@link #delete} removes it and lets go of the parent.
+     */
     public static Path createDirectory(Path parent, String prefix) throws IOException {
         Files.createDirectories(parent);
-        return register(Files.createTempDirectory(parent, prefix));
+        RunClaims.Claim claim = RunClaims.claim(parent);
+        try {
+            Path dir = register(Files.createTempDirectory(parent, prefix + RunClaims.RUN + "-"));
+            CLAIMS.put(dir, claim);
+            return dir;
+        } catch (IOException | RuntimeException e) {
+            claim.close();
+            throw e;
+        }
     }
 
-    private static void deleteRecursively(Path path) {
+    private static final java.util.Map<Path, RunClaims.Claim> CLAIMS = new ConcurrentHashMap<>();
+
+    /** Deletes {@code path} (recursively, without following links), quietly. */
+    static void deleteRecursively(Path path) {
         try {
             if (!Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
                 Files.deleteIfExists(path);
