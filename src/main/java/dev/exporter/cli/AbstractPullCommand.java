@@ -109,7 +109,8 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         Exporter exporter = new Exporter(registry.client(),
                 new ExportOptions(wanted, allPlatforms, jobs, workParent, cacheDir(), progress));
         long start = System.nanoTime();
-        ExportPlan plan = exporter.plan(references);
+        ExportPlan plan = exporter.plan(references, format == OutputFormat.oci_dir
+                ? List.of(OciDirectorySink.blobs(target)) : List.of());
         ExportResult result;
         if (format == OutputFormat.oci_dir) {
             ImageSink sink = new OciDirectorySink(target);

@@ -6,6 +6,7 @@ import dev.exporter.reference.ImageReference;
 import dev.exporter.registry.RegistryClient;
 import dev.exporter.remote.RegistryBlobs;
 import dev.exporter.remote.RegistryImages;
+import dev.exporter.transfer.BlobStore;
 import dev.exporter.transfer.Downloads;
 import dev.exporter.transfer.ImageSink;
 import dev.exporter.transfer.TempPaths;
@@ -29,9 +30,17 @@ public final class Exporter {
         this.options = options;
     }
 
-    /** Resolves every reference for the configured platforms. */
-    public ExportPlan plan(List<ImageReference> references) {
-        RegistryImages registry = new RegistryImages(client);
+    /**
+     * Resolves every reference for the configured platforms. Configs already in the cache or in {@code present}
+     * (blob folders the output already holds, such as a layout being added to) are read from there.
+     */
+    public ExportPlan plan(List<ImageReference> references, List<Path> present) {
+        List<BlobStore> local = new ArrayList<>();
+        if (options.cache() != null) {
+            local.add(new BlobStore(options.cache().resolve("blobs")));
+        }
+        present.forEach(folder -> local.add(new BlobStore(folder)));
+        RegistryImages registry = new RegistryImages(client, local);
         List<ResolvedImage> images = new ArrayList<>();
         for (ImageReference reference : references) {
             images.add(registry.resolve(reference, options.platforms(), options.allPlatforms()));

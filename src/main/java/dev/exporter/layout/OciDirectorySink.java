@@ -24,6 +24,11 @@ public final class OciDirectorySink implements ImageSink {
         this.dir = dir;
     }
 
+    /** The blob folder of the layout in {@code dir}: what an export into it need not download again. */
+    public static Path blobs(Path dir) {
+        return dir.resolve("blobs");
+    }
+
     @Override
     public List<Descriptor> fetches(ResolvedImage image) {
         return image.blobs();
@@ -35,7 +40,7 @@ public final class OciDirectorySink implements ImageSink {
             throw new IOException("write OCI layout " + dir + ": exists and is not a folder");
         }
         Files.createDirectories(dir);
-        LayoutContent.fetchAll(plan, downloads, new BlobStore(dir.resolve("blobs")));
+        LayoutContent.fetchAll(plan, downloads, new BlobStore(blobs(dir)));
         OciLayoutWriter.updateDirectory(dir, LayoutContent.names(plan));
     }
 }

@@ -1,5 +1,6 @@
 package dev.exporter.remote;
 
+import dev.exporter.image.ContentException;
 import dev.exporter.image.Descriptor;
 import dev.exporter.image.Image;
 import dev.exporter.image.ImageConfig;
@@ -15,7 +16,12 @@ import dev.exporter.registry.ManifestPuller;
 import dev.exporter.registry.RegistryClient;
 import dev.exporter.registry.RegistryException;
 import dev.exporter.registry.RegistryException.Kind;
+import dev.exporter.transfer.BlobStore;
 import dev.exporter.transfer.VerifyingStream;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,9 +36,16 @@ public final class RegistryImages {
     private static final int MAX_CONFIG_SIZE = 64 * 1024 * 1024;
 
     private final RegistryClient client;
+    /** Blob stores that may hold configs already (the cache, a layout being added to); the first keeps new ones. */
+    private final List<BlobStore> local;
 
     public RegistryImages(RegistryClient client) {
+        this(client, List.of());
+    }
+
+    public RegistryImages(RegistryClient client, List<BlobStore> local) {
         this.client = client;
+        this.local = List.copyOf(local);
     }
 
     public ManifestDocument manifest(ImageReference reference) {
@@ -118,18 +131,51 @@ public final class RegistryImages {
         if (descriptor.size() > MAX_CONFIG_SIZE) {
             throw new RegistryException(Kind.INVALID_CONTENT, 0, action + ": config size " + descriptor.size() + " is implausibly large");
         }
-        byte[] raw = client.call(reference, new BlobPuller<>(reference, descriptor.digest(), response -> {
-            try {
-                return VerifyingStream.of(response.body(), descriptor.digest(), descriptor.size(), action)
-                        .readAll(MAX_CONFIG_SIZE);
-            } catch (dev.exporter.image.ContentException e) {
-                throw new RegistryException(Kind.INVALID_CONTENT, 0, e.getMessage(), e);
-            }
-        }));
+        byte[] raw = stored(descriptor);
+        if (raw == null) {
+            raw = client.call(reference, new BlobPuller<>(reference, descriptor.digest(), response -> {
+                try {
+                    return VerifyingStream.of(response.body(), descriptor.digest(), descriptor.size(), action)
+                            .readAll(MAX_CONFIG_SIZE);
+                } catch (ContentException e) {
+                    throw new RegistryException(Kind.INVALID_CONTENT, 0, e.getMessage(), e);
+                }
+            }));
+            keep(descriptor, raw);
+        }
         try {
             return ImageConfig.parse(raw, descriptor.digest(), action);
         } catch (ManifestException e) {
             throw new RegistryException(Kind.INVALID_CONTENT, 0, e.getMessage(), e);
+        }
+    }
+
+    /** The config from a local store, verified, or null when none holds it intact. */
+    private byte[] stored(Descriptor config) {
+        for (BlobStore store : local) {
+            Path path = store.path(config.digest());
+            try {
+                if (Files.isRegularFile(path) && Files.size(path) == config.size()) {
+                    try (VerifyingStream in = VerifyingStream.of(Files.newInputStream(path), config.digest(),
+                            config.size(), "read stored config " + path)) {
+                        return in.readAll(MAX_CONFIG_SIZE);
+                    }
+                }
+            } catch (IOException | ContentException damaged) {
+                // not usable: ask the registry
+            }
+        }
+        return null;
+    }
+
+    /** Keeps a fetched config in the first store (the cache), so the next run needs no request for it. */
+    private void keep(Descriptor config, byte[] raw) {
+        if (!local.isEmpty()) {
+            try {
+                local.get(0).put(config.digest(), raw);
+            } catch (IOException | RuntimeException e) {
+                // a cache that cannot be written only costs the request next time
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.exporter.cli;
 
 import dev.exporter.testing.ExporterCli;
+import dev.exporter.testing.FaultProxy;
 import dev.exporter.testing.ImageFormat;
 import dev.exporter.testing.LocalRegistry;
 import dev.exporter.testing.RegistryPusher;
@@ -87,6 +88,49 @@ class PullCacheTest {
         assertEquals(1, refused.exitCode());
         assertTrue(refused.error().contains("blob not found"), refused.error());
         assertTrue(!Files.exists(dir.resolve("c.tar")));
+    }
+
+    /** Blob requests (layers, configs, trailer reads) a run through {@code proxy} made. */
+    private static long blobRequests(FaultProxy proxy) {
+        return proxy.requests().stream().filter(r -> r.path().contains("/blobs/")).count();
+    }
+
+    @Test
+    void secondExport_withAWarmCache_sendsNoBlobRequestAtAll() throws Exception {
+        LocalRegistry registry = SharedRegistries.anonymous();
+        new RegistryPusher(registry).push(TestImages.small(ImageFormat.DOCKER, "cache-warm"), "cache/warm", "1");
+        Path cache = dir.resolve("cache");
+        try (FaultProxy proxy = FaultProxy.start(registry.baseUri())) {
+            String ref = proxy.hostPort() + "/cache/warm:1";
+            assertEquals(0, ExporterCli.create().run(ref, "--cache", cache.toString(), "-o", dir.resolve("a.tar").toString()).exitCode());
+            assertTrue(blobRequests(proxy) > 0);
+            proxy.reset();
+
+            ExporterCli.Result second = ExporterCli.create().run(ref, "--cache", cache.toString(), "-o", dir.resolve("b.tar").toString());
+
+            assertEquals(0, second.exitCode(), second.stderr());
+            assertEquals(0, blobRequests(proxy), "config, trailers and layers all came from the cache: " + proxy.requests());
+            assertArrayEquals(Files.readAllBytes(dir.resolve("a.tar")), Files.readAllBytes(dir.resolve("b.tar")));
+        }
+    }
+
+    @Test
+    void reexport_intoTheSameOciDir_downloadsNothing() throws Exception {
+        LocalRegistry registry = SharedRegistries.anonymous();
+        new RegistryPusher(registry).push(TestImages.small(ImageFormat.OCI, "cache-layout"), "cache/layout", "1");
+        Path layout = dir.resolve("layout");
+        try (FaultProxy proxy = FaultProxy.start(registry.baseUri())) {
+            String ref = proxy.hostPort() + "/cache/layout:1";
+            assertEquals(0, ExporterCli.create().run(ref, "--format", "oci-dir", "--no-cache", "-o", layout.toString()).exitCode());
+            byte[] index = Files.readAllBytes(layout.resolve("index.json"));
+            proxy.reset();
+
+            ExporterCli.Result again = ExporterCli.create().run(ref, "--format", "oci-dir", "--no-cache", "-o", layout.toString());
+
+            assertEquals(0, again.exitCode(), again.stderr());
+            assertEquals(0, blobRequests(proxy), "nothing the folder holds is downloaded again: " + proxy.requests());
+            assertArrayEquals(index, Files.readAllBytes(layout.resolve("index.json")));
+        }
     }
 
     @Test
