@@ -46,7 +46,6 @@ public final class DockerArchiveReader implements ImageSource {
 
     private static final String MANIFEST_JSON = "manifest.json";
     private static final int MAX_MANIFEST_JSON = 16 * 1024 * 1024;
-    private static final int MAX_CONFIG = 16 * 1024 * 1024;
     private static final int HEAD = 4;
 
     /** A file of the archive and how to name it in messages ({@code Layers[2] 'abc/layer.tar'}). */
@@ -133,7 +132,7 @@ public final class DockerArchiveReader implements ImageSource {
         }
         String configPath = text(entry.get("Config"), where + ": Config");
         TarReader.Entry configEntry = file(configPath, where + ": Config");
-        byte[] configBytes = tar.readAll(configEntry, MAX_CONFIG);
+        byte[] configBytes = tar.readAll(configEntry, ImageConfig.MAX_SIZE);
         Digest configDigest = Digest.sha256Of(configBytes);
         ImageConfig config = ImageConfig.parse(configBytes, configDigest, what + ": " + where + ": Config '"
                 + configPath + "'");

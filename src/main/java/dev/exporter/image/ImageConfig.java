@@ -11,6 +11,9 @@ import java.util.List;
 /** An image config blob: the bytes as served (their digest is the image id) and the fields we use. */
 public record ImageConfig(byte[] raw, Digest digest, ObjectNode json, List<Digest> diffIds) {
 
+    /** Largest config read from anywhere: configs are small JSON documents, and anything near this is hostile. */
+    public static final int MAX_SIZE = 64 * 1024 * 1024;
+
     public static ImageConfig parse(byte[] raw, Digest digest, String what) {
         JsonNode root = Json.parse(raw, what);
         if (!(root instanceof ObjectNode object)) {

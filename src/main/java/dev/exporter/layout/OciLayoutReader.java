@@ -47,7 +47,6 @@ public final class OciLayoutReader implements ImageSource {
 
     private static final String LAYOUT_MARKER = "oci-layout";
     private static final String INDEX = "index.json";
-    private static final int MAX_CONFIG = 16 * 1024 * 1024;
     private static final int MAX_NESTING = 8;
     private static final String CONTAINERD_NAME = "io.containerd.image.name";
     private static final String REF_NAME = "org.opencontainers.image.ref.name";
@@ -222,7 +221,7 @@ public final class OciLayoutReader implements ImageSource {
             return Optional.empty();
         }
         String configWhere = where + " config " + descriptor.digest();
-        byte[] raw = readBlob(path, descriptor, MAX_CONFIG, configWhere);
+        byte[] raw = readBlob(path, descriptor, ImageConfig.MAX_SIZE, configWhere);
         ImageConfig config = ImageConfig.parse(raw, descriptor.digest(), what + ": " + configWhere);
         configs.put(descriptor.digest(), config);
         return Optional.of(config);

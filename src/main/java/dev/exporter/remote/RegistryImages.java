@@ -32,9 +32,6 @@ import java.util.List;
  */
 public final class RegistryImages {
 
-    /** Configs are small JSON documents; anything near this is hostile. */
-    private static final int MAX_CONFIG_SIZE = 64 * 1024 * 1024;
-
     private final RegistryClient client;
     /** Blob stores that may hold configs already (the cache, a layout being added to); the first keeps new ones. */
     private final List<BlobStore> local;
@@ -128,7 +125,7 @@ public final class RegistryImages {
     public ImageConfig config(ImageReference reference, ImageManifest manifest) {
         Descriptor descriptor = manifest.config();
         String action = "pull config " + descriptor.digest() + " of " + reference;
-        if (descriptor.size() > MAX_CONFIG_SIZE) {
+        if (descriptor.size() > ImageConfig.MAX_SIZE) {
             throw new RegistryException(Kind.INVALID_CONTENT, 0, action + ": config size " + descriptor.size() + " is implausibly large");
         }
         byte[] raw = stored(descriptor);
@@ -136,7 +133,7 @@ public final class RegistryImages {
             raw = client.call(reference, new BlobPuller<>(reference, descriptor.digest(), response -> {
                 try {
                     return VerifyingStream.of(response.body(), descriptor.digest(), descriptor.size(), action)
-                            .readAll(MAX_CONFIG_SIZE);
+                            .readAll(ImageConfig.MAX_SIZE);
                 } catch (ContentException e) {
                     throw new RegistryException(Kind.INVALID_CONTENT, 0, e.getMessage(), e);
                 }
@@ -158,7 +155,7 @@ public final class RegistryImages {
                 if (Files.isRegularFile(path) && Files.size(path) == config.size()) {
                     try (VerifyingStream in = VerifyingStream.of(Files.newInputStream(path), config.digest(),
                             config.size(), "read stored config " + path)) {
-                        return in.readAll(MAX_CONFIG_SIZE);
+                        return in.readAll(ImageConfig.MAX_SIZE);
                     }
                 }
             } catch (IOException | ContentException damaged) {
