@@ -10,6 +10,7 @@ import dev.exporter.layout.OciDirectorySink;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.reference.Platform;
 import dev.exporter.transfer.ArchiveOutput;
+import dev.exporter.tar.Compression;
 import dev.exporter.transfer.OutputFile;
 import dev.exporter.transfer.ImageSink;
 import picocli.CommandLine.Mixin;
@@ -140,7 +141,7 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         if (target == null) {
             return write.to(ArchiveOutput.stream(new FileOutputStream(FileDescriptor.out).getChannel()));
         }
-        try (OutputFile file = OutputFile.open(target)) {
+        try (OutputFile file = OutputFile.open(target, Compression.forName(target.getFileName().toString()))) {
             ExportResult result = write.to(file.output());
             file.commit();
             return result;

@@ -1,6 +1,7 @@
 package dev.exporter.tar;
 
 import com.github.luben.zstd.ZstdInputStream;
+import com.github.luben.zstd.ZstdOutputStream;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -51,6 +52,34 @@ public enum Compression {
         byte[] head = buffered.readNBytes(4);
         buffered.reset();
         return sniff(head, head.length).decompress(buffered);
+    }
+
+    /** What an output's name asks for: {@code .tar.gz}/{@code .tgz} gzip, {@code .tar.zst}/{@code .tzst} zstd. */
+    public static Compression forName(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        if (lower.endsWith(".gz") || lower.endsWith(".tgz")) {
+            return GZIP;
+        }
+        if (lower.endsWith(".zst") || lower.endsWith(".tzst")) {
+            return ZSTD;
+        }
+        return NONE;
+    }
+
+    /**
+     * {@code out} compressed with this compression on {@code threads} cores, streaming; closing the result writes
+     * the end of the compressed stream and closes {@code out}.
+     */
+    public OutputStream compress(OutputStream out, int threads) throws IOException {
+        return switch (this) {
+            case NONE -> out;
+            case GZIP -> new ParallelGzipOutputStream(out, java.util.zip.Deflater.DEFAULT_COMPRESSION, threads);
+            case ZSTD -> {
+                ZstdOutputStream zstd = new ZstdOutputStream(out);
+                zstd.setWorkers(threads);
+                yield new java.io.BufferedOutputStream(zstd, BUFFER);
+            }
+        };
     }
 
     /** {@code in} decompressed with this compression. */

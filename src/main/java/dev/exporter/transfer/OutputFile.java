@@ -1,6 +1,10 @@
 package dev.exporter.transfer;
 
+import dev.exporter.tar.Compression;
+
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,33 +15,54 @@ import java.nio.file.StandardOpenOption;
  * complete ({@link AtomicOutputFile}), and may be written in place; anything else that exists - a device such as
  * {@code /dev/null} or {@code /dev/full}, a FIFO, {@code /dev/stdout} - is written straight through, front to back,
  * and never replaced (a rename would put a regular file where the device was). A folder is refused before anything
- * is downloaded.
+ * is downloaded. A name ending in {@code .tar.gz}/{@code .tgz} or {@code .tar.zst} can have the whole archive
+ * compressed on its way out.
  */
 public final class OutputFile implements AutoCloseable {
 
     private final AtomicOutputFile atomic;
     private final FileChannel passThrough;
+    /** The compressor everything is written through, or null for a plain archive. */
+    private final OutputStream compressor;
     private final ArchiveOutput output;
 
-    private OutputFile(AtomicOutputFile atomic, FileChannel passThrough) {
+    private OutputFile(AtomicOutputFile atomic, FileChannel passThrough, Compression compression) throws IOException {
         this.atomic = atomic;
         this.passThrough = passThrough;
-        this.output = atomic != null ? ArchiveOutput.file(atomic.channel(), atomic.temporaryPath())
-                : ArchiveOutput.stream(passThrough);
+        FileChannel channel = atomic != null ? atomic.channel() : passThrough;
+        if (compression != Compression.NONE) {
+            compressor = compression.compress(Channels.newOutputStream(channel), Runtime.getRuntime().availableProcessors());
+            output = ArchiveOutput.stream(Channels.newChannel(compressor));
+        } else {
+            compressor = null;
+            output = atomic != null ? ArchiveOutput.file(channel, atomic.temporaryPath()) : ArchiveOutput.stream(channel);
+        }
     }
 
+    /** A plain archive at {@code target}. */
     public static OutputFile open(Path target) throws IOException {
+        return open(target, Compression.NONE);
+    }
+
+    /** An archive at {@code target}, compressed as a whole with {@code compression} (streamed, never in place). */
+    public static OutputFile open(Path target, Compression compression) throws IOException {
         if (Files.isDirectory(target)) {
             throw new IOException("is a folder; name a file to write (or use --format oci-dir for a layout folder)");
         }
         if (Files.exists(target) && !Files.isRegularFile(target)) {
             // Follows links on purpose: /dev/stdout is a link to the process's own descriptor.
-            return new OutputFile(null, FileChannel.open(target, StandardOpenOption.WRITE));
+            return new OutputFile(null, FileChannel.open(target, StandardOpenOption.WRITE), compression);
         }
         if (Files.isSymbolicLink(target) && !Files.exists(target)) {
             throw new IOException("is a dangling symbolic link");
         }
-        return new OutputFile(new AtomicOutputFile(target), null);
+        AtomicOutputFile atomic = new AtomicOutputFile(target);
+        try {
+            return new OutputFile(atomic, null, compression);
+        } catch (IOException | RuntimeException e) {
+            atomic.close();
+            throw e;
+        }
     }
 
     /** Whether the target is written straight through (not a regular file). */
@@ -51,6 +76,9 @@ public final class OutputFile implements AutoCloseable {
 
     /** Makes the output visible: renames a regular file into place, flushes a device or FIFO. */
     public void commit() throws IOException {
+        if (compressor != null) {
+            compressor.close();
+        }
         if (atomic != null) {
             atomic.commit();
         } else {
