@@ -25,6 +25,22 @@ public interface BlobSource {
         return null;
     }
 
+    /**
+     * Reads bytes {@code [from, to)} of {@code blob} through {@code read} (whose offsets are blob offsets), as many
+     * attempts as the source allows, for downloading a large blob over several connections. A source that cannot
+     * serve ranges throws {@link RangesNotServed}, at once and on every call.
+     */
+    default <T> T readRange(ImageReference repository, Descriptor blob, long from, long to, BlobRead<T> read) {
+        throw new RangesNotServed(describe(repository, blob) + ": byte ranges are not served");
+    }
+
+    /** The source sent something other than the range asked for: read the blob as one stream instead. */
+    final class RangesNotServed extends RuntimeException {
+        public RangesNotServed(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     /** What one attempt does with a blob's bytes. */
     interface BlobRead<T> {
 

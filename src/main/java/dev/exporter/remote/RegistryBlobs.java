@@ -62,6 +62,31 @@ public final class RegistryBlobs implements BlobSource {
         }));
     }
 
+    @Override
+    public <T> T readRange(ImageReference repository, Descriptor blob, long from, long to, BlobRead<T> read) {
+        return client.call(repository, new BlobPuller<>(repository, blob.digest(), new BlobPuller.BlobReader<T>() {
+            @Override
+            public Map<String, String> headers() {
+                return Map.of("Range", "bytes=" + Math.max(from, read.resumeAt()) + "-" + (to - 1));
+            }
+
+            @Override
+            public T read(RegistryResponse response) throws IOException {
+                long at = Math.max(from, read.resumeAt());
+                String range = response.header("Content-Range");
+                if (response.status() != 206 || !String.valueOf(range).equals("bytes " + at + "-" + (to - 1) + "/" + blob.size())) {
+                    throw new RangesNotServed(describe(repository, blob) + ": asked for bytes " + at + "-" + (to - 1)
+                            + ", got HTTP " + response.status() + " '" + Printable.fragment(range, 100) + "'");
+                }
+                try {
+                    return read.read(at, response.body());
+                } catch (ContentException e) {
+                    throw new RegistryException(Kind.INVALID_CONTENT, response.status(), e.getMessage(), e);
+                }
+            }
+        }));
+    }
+
     /** One {@code Range} request, not retried: a hint that fails is simply not used. */
     @Override
     public byte[] tail(ImageReference repository, Descriptor blob, int length) {

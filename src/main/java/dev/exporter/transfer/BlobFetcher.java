@@ -8,6 +8,7 @@ import dev.exporter.reference.ImageReference;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
@@ -30,12 +31,30 @@ public final class BlobFetcher implements AutoCloseable {
     private final ProgressListener progress;
     private final ExecutorService pool;
     private final Map<Digest, CompletableFuture<Path>> inFlight = new ConcurrentHashMap<>();
+    private final int jobs;
+    /** Blobs this large are fetched in segments of {@link #segmentSize} bytes over parallel connections. */
+    private final long segmentThreshold;
+    private final long segmentSize;
+    private volatile boolean rangesNotServed;
+    private ExecutorService segments;
+
+    /** Blobs of at least this size are fetched in segments ({@link SegmentedDownload}). */
+    public static final long SEGMENT_THRESHOLD = 64L * 1024 * 1024;
+    public static final long SEGMENT_SIZE = 32L * 1024 * 1024;
 
     public BlobFetcher(BlobSource source, BlobStore store, int jobs, ProgressListener progress) {
+        this(source, store, jobs, progress, SEGMENT_THRESHOLD, SEGMENT_SIZE);
+    }
+
+    public BlobFetcher(BlobSource source, BlobStore store, int jobs, ProgressListener progress, long segmentThreshold,
+                       long segmentSize) {
         if (jobs < 1) {
             throw new IllegalArgumentException("jobs must be at least 1, got " + jobs);
         }
         this.source = source;
+        this.jobs = jobs;
+        this.segmentThreshold = segmentThreshold;
+        this.segmentSize = segmentSize;
         this.store = store;
         this.progress = progress;
         AtomicInteger n = new AtomicInteger();
@@ -77,6 +96,17 @@ public final class BlobFetcher implements AutoCloseable {
 
     private Path get(ImageReference repository, Descriptor blob, Landing landing, Tap tap) {
         progress.started(blob, false);
+        if (blob.size() >= segmentThreshold && !rangesNotServed) {
+            try {
+                Landing.Region region = landing.positional();
+                if (region != null) {
+                    return segmented(repository, blob, landing, region, tap);
+                }
+            } catch (IOException e) {
+                landing.discard();
+                throw new UncheckedIOException(source.describe(repository, blob) + ": " + e.getMessage(), e);
+            }
+        }
         BlobDownload download = new BlobDownload(blob, landing, progress, source.describe(repository, blob), tap);
         try {
             Path path = source.read(repository, blob, download);
@@ -86,6 +116,37 @@ public final class BlobFetcher implements AutoCloseable {
             download.discard();
             throw e;
         }
+    }
+
+    /** Several ranges at once; falls back to one stream (for this and every later blob) if ranges are not served. */
+    private Path segmented(ImageReference repository, Descriptor blob, Landing landing, Landing.Region region, Tap tap)
+            throws IOException {
+        SegmentedDownload download = new SegmentedDownload(source, repository, blob, region, segmentSize, progress);
+        try {
+            download.run(segmentPool(), tap);
+            Path path = landing.commit();
+            progress.finished(blob);
+            return path;
+        } catch (BlobSource.RangesNotServed e) {
+            rangesNotServed = true;
+            progress.transferred(blob, -download.reported());
+            return get(repository, blob, landing, tap);
+        } catch (RuntimeException | IOException e) {
+            landing.discard();
+            throw e;
+        }
+    }
+
+    private synchronized ExecutorService segmentPool() {
+        if (segments == null) {
+            AtomicInteger n = new AtomicInteger();
+            segments = Executors.newFixedThreadPool(jobs, r -> {
+                Thread t = new Thread(r, "exporter-segment-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return segments;
     }
 
     /**
@@ -121,6 +182,11 @@ public final class BlobFetcher implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (segments != null) {
+                segments.shutdownNow();
+            }
+        }
         pool.shutdownNow();
         try {
             // Let interrupted downloads stop before the caller deletes the folder they write into.

@@ -33,6 +33,18 @@ public interface Landing {
     void discard();
 
     /**
+     * The file and offset the blob's bytes go to, ready for writes at any position (for a download in several
+     * segments), or null when the landing keeps no file.
+     */
+    default Region positional() throws IOException {
+        return null;
+    }
+
+    /** Bytes {@code [start, start + blob size)} of {@code file}. */
+    record Region(Path file, long start) {
+    }
+
+    /**
      * A store's blob: written under a partial name of this run, renamed into place when verified. The folder is
      * claimed for the run while the partial exists, so a later run can tell a dead run's partial from a live one.
      */
@@ -54,6 +66,12 @@ public interface Landing {
             @Override
             public boolean keepsBytes() {
                 return true;
+            }
+
+            @Override
+            public Region positional() throws IOException {
+                open(0).close();
+                return new Region(partial, 0);
             }
 
             @Override
@@ -100,6 +118,11 @@ public interface Landing {
             @Override
             public boolean keepsBytes() {
                 return true;
+            }
+
+            @Override
+            public Region positional() {
+                return new Region(file, start);
             }
         };
     }

@@ -20,7 +20,7 @@ public final class VerifyingStream extends InputStream {
 
     /** The input ended before the declared size: worth resuming or retrying, unlike wrong content. */
     public static final class Truncated extends EOFException {
-        Truncated(String message) {
+        public Truncated(String message) {
             super(message);
         }
     }
