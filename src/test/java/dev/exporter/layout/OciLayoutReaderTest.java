@@ -172,7 +172,7 @@ class OciLayoutReaderTest {
         ContentException e = assertThrows(ContentException.class, () -> OciLayoutReader.open(folder));
         assertTrue(e.getMessage().startsWith("read OCI layout " + folder + ": index.json manifests[1] "
                 + SINGLE.manifestDigest() + ": blobs/sha256/"), e.getMessage());
-        assertTrue(e.getMessage().endsWith(": more than the declared " + SINGLE.manifestBytes().length + " bytes"),
+        assertTrue(e.getMessage().endsWith(": sent more than the declared " + SINGLE.manifestBytes().length + " bytes"),
                 e.getMessage());
     }
 
