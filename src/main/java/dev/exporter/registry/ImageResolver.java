@@ -9,6 +9,7 @@ import dev.exporter.image.ManifestException;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.reference.Platform;
 import dev.exporter.registry.RegistryException.Kind;
+import dev.exporter.registry.http.NetworkException;
 
 import java.io.IOException;
 
@@ -88,7 +89,7 @@ public final class ImageResolver {
             throw new RegistryException(Kind.INVALID_CONTENT, 0, action + ": registry sent more than the declared " + descriptor.size() + " bytes");
         }
         if (raw.length < descriptor.size()) {
-            throw new IOException("connection closed after " + raw.length + " of " + descriptor.size() + " bytes");
+            throw new NetworkException("connection closed after " + raw.length + " of " + descriptor.size() + " bytes");
         }
         if (!descriptor.digest().matches(descriptor.digest().newHasher().digest(raw))) {
             throw new RegistryException(Kind.INVALID_CONTENT, 0, action + ": digest mismatch");

@@ -5,6 +5,7 @@ import dev.exporter.registry.BlobPuller;
 import dev.exporter.registry.RegistryException;
 import dev.exporter.registry.RegistryException.Kind;
 import dev.exporter.registry.RegistryResponse;
+import dev.exporter.registry.http.NetworkException;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -64,7 +65,7 @@ final class BlobDownload implements BlobPuller.BlobReader<Path> {
             if (!resumable() || !isRestOfBlob(response.header("Content-Range"), written)) {
                 // A range we did not ask for: start over without Range on the next attempt.
                 startOver();
-                throw new IOException("registry answered with an unexpected range '"
+                throw new NetworkException("registry answered with an unexpected range '"
                         + sanitize(response.header("Content-Range")) + "'");
             }
             offset = written;
@@ -96,7 +97,7 @@ final class BlobDownload implements BlobPuller.BlobReader<Path> {
             });
         }
         if (written < blob.size()) {
-            throw new IOException("connection closed after " + written + " of " + blob.size() + " bytes");
+            throw new NetworkException("connection closed after " + written + " of " + blob.size() + " bytes");
         }
         if (!blob.digest().matches(hasher.digest())) {
             startOver();

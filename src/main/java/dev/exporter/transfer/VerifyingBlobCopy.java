@@ -5,6 +5,7 @@ import dev.exporter.registry.BlobPuller;
 import dev.exporter.registry.RegistryException;
 import dev.exporter.registry.RegistryException.Kind;
 import dev.exporter.registry.RegistryResponse;
+import dev.exporter.registry.http.NetworkException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -73,7 +74,7 @@ public final class VerifyingBlobCopy implements BlobPuller.BlobReader<Long> {
         }
         flush();
         if (size >= 0 && written < size) {
-            throw new IOException("connection closed after " + written + " of " + size + " bytes");
+            throw new NetworkException("connection closed after " + written + " of " + size + " bytes");
         }
         if (!digest.matches(hasher.digest())) {
             throw invalid("digest mismatch: the " + written + " bytes received do not hash to " + digest);
