@@ -51,7 +51,7 @@ public final class CredentialHelper {
     }
 
     /** {@code docker-credential-<name>}. */
-    public String program() {
+    private String program() {
         return "docker-credential-" + name;
     }
 

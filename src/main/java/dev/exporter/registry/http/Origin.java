@@ -35,8 +35,7 @@ public record Origin(String scheme, String host, int port) {
         return new Origin(scheme, bare, uri.getPort() != -1 ? uri.getPort() : defaultPort(scheme));
     }
 
-    /** 443 for https, 80 for anything else. */
-    public static int defaultPort(String scheme) {
+    private static int defaultPort(String scheme) {
         return "https".equalsIgnoreCase(scheme) ? 443 : 80;
     }
 
