@@ -1,6 +1,6 @@
 package dev.exporter.cli;
 
-import dev.exporter.reference.ImageReference;
+import dev.exporter.reference.Registry;
 import dev.exporter.registry.RegistryException;
 import dev.exporter.registry.RegistryPing;
 import dev.exporter.registry.auth.CredentialProvider;
@@ -38,6 +38,14 @@ final class LoginCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        try {
+            return login();
+        } catch (CredentialsException e) {
+            throw new CommandFailure(e.getMessage(), e);
+        }
+    }
+
+    private int login() {
         String name = LogoutCommand.parseRegistry(spec, registryName);
         Credentials credentials = registry.givenCredentials().orElseThrow(() -> new ParameterException(spec.commandLine(),
                 "login needs a user name and password: -u USER with --password-stdin (or EXPORTER_PASSWORD), "
@@ -68,11 +76,8 @@ final class LoginCommand implements Callable<Integer> {
 
     /** {@code GET /v2/} with the given credentials only: a Basic login or a token fetch must succeed. */
     private void verify(String name, Credentials credentials) {
-        // a throwaway reference gives docker's rules for the API host (docker.io) and loopback registries
-        ImageReference probe = new ImageReference(name, "login", "latest", null);
         try {
-            registry.client(CredentialProvider.fixed(credentials))
-                    .call(name, probe.apiHost(), probe.isLoopbackRegistry(), new RegistryPing(name));
+            registry.client(CredentialProvider.fixed(credentials)).call(Registry.parse(name), new RegistryPing(name));
         } catch (RegistryException e) {
             if (e.kind() == RegistryException.Kind.UNAUTHORIZED || e.kind() == RegistryException.Kind.DENIED) {
                 throw new CommandFailure("log in to " + name + ": the registry rejected user '" + credentials.username()

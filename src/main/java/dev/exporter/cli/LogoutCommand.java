@@ -36,6 +36,14 @@ final class LogoutCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        try {
+            return logout();
+        } catch (CredentialsException e) {
+            throw new CommandFailure(e.getMessage(), e);
+        }
+    }
+
+    private int logout() {
         String name = parseRegistry(spec, registryName);
         AuthFiles files = AuthFiles.locate(authFile, RegistryOptions.environment);
         Path file = files.loginTarget();

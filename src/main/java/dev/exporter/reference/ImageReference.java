@@ -1,7 +1,6 @@
 package dev.exporter.reference;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -15,14 +14,10 @@ import java.util.regex.Pattern;
  */
 public record ImageReference(String registry, String repository, String tag, Digest digest) {
 
-    public static final String DOCKER_HUB = "docker.io";
-    private static final String DOCKER_HUB_API = "registry-1.docker.io";
+    public static final String DOCKER_HUB = Registry.DOCKER_HUB;
 
     private static final Pattern PATH_COMPONENT = Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*");
     private static final Pattern TAG = Pattern.compile("[\\w][\\w.-]{0,127}");
-    private static final Pattern DOMAIN = Pattern.compile(
-            "(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*"
-                    + "|\\[[0-9a-fA-F:.]+\\])(?::[0-9]+)?");
 
     public ImageReference {
         if (tag == null && digest == null) {
@@ -63,13 +58,13 @@ public record ImageReference(String registry, String repository, String tag, Dig
         int slash = rest.indexOf('/');
         String first = slash < 0 ? rest : rest.substring(0, slash);
         if (slash < 0 || (!first.contains(".") && !first.contains(":") && !first.equals("localhost")
-                && first.toLowerCase(java.util.Locale.ROOT).equals(first))) {
+                && first.toLowerCase(Locale.ROOT).equals(first))) {
             registry = DOCKER_HUB;
             path = rest;
         } else {
             registry = first;
             path = rest.substring(slash + 1);
-            if (!DOMAIN.matcher(registry).matches()) {
+            if (!Registry.HOST_PORT.matcher(registry).matches()) {
                 throw invalid(input, "invalid registry '" + registry + "'");
             }
         }
@@ -84,7 +79,7 @@ public record ImageReference(String registry, String repository, String tag, Dig
         }
         for (String component : path.split("/", -1)) {
             if (!PATH_COMPONENT.matcher(component).matches()) {
-                String why = component.toLowerCase(java.util.Locale.ROOT).equals(component)
+                String why = component.toLowerCase(Locale.ROOT).equals(component)
                         ? "invalid repository name component '" + component + "'"
                         : "repository name must be lowercase";
                 throw invalid(input, why);
@@ -103,9 +98,14 @@ public record ImageReference(String registry, String repository, String tag, Dig
         return new IllegalArgumentException("invalid reference '" + input + "': " + why);
     }
 
+    /** The registry this reference names, with the host its API answers on. */
+    public Registry registryValue() {
+        return Registry.parse(registry);
+    }
+
     /** The host[:port] to talk HTTP to: Docker Hub's API lives on {@code registry-1.docker.io}. */
     public String apiHost() {
-        return registry.equals(DOCKER_HUB) ? DOCKER_HUB_API : registry;
+        return registryValue().apiHost();
     }
 
     /** The tag or digest to put in a manifest URL; the digest wins when both are given. */
@@ -116,11 +116,6 @@ public record ImageReference(String registry, String repository, String tag, Dig
     /** The same repository with another digest (and no tag), e.g. a platform's manifest under an index. */
     public ImageReference withDigest(Digest newDigest) {
         return new ImageReference(registry, repository, null, newDigest);
-    }
-
-    /** The same repository at another tag. */
-    public ImageReference withTag(String newTag) {
-        return new ImageReference(registry, repository, newTag, null);
     }
 
     /** Docker's short form of the name: {@code alpine}, {@code user/app}, {@code host:5000/x}. */
@@ -139,34 +134,8 @@ public record ImageReference(String registry, String repository, String tag, Dig
 
     /** Whether the registry is on a loopback name/address, which docker treats as insecure by default. */
     public boolean isLoopbackRegistry() {
-        int end = registry.startsWith("[") ? registry.indexOf(']') + 1 : registry.indexOf(':');
-        return isLoopbackHost(end > 0 ? registry.substring(0, end) : registry);
+        return registryValue().loopback();
     }
-
-    /**
-     * Whether a host (a name, an IPv4 address, or an IPv6 address with or without brackets) is this machine:
-     * {@code localhost}, 127.0.0.0/8 or {@code ::1} in any spelling. Names other than localhost are not resolved.
-     */
-    public static boolean isLoopbackHost(String host) {
-        if (host == null) {
-            return false;
-        }
-        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-        if (h.equalsIgnoreCase("localhost") || LOOPBACK_V4.matcher(h).matches()) {
-            return true;
-        }
-        if (!h.contains(":")) {
-            return false; // a name: not looked up
-        }
-        try {
-            // in brackets the JDK parses an IPv6 literal and never asks DNS
-            return InetAddress.getByName("[" + h + "]").isLoopbackAddress();
-        } catch (UnknownHostException e) {
-            return false;
-        }
-    }
-
-    private static final Pattern LOOPBACK_V4 = Pattern.compile("127(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}");
 
     @Override
     public String toString() {

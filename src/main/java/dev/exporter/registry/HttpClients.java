@@ -1,6 +1,6 @@
 package dev.exporter.registry;
 
-import dev.exporter.reference.ImageReference;
+import dev.exporter.reference.Registry;
 import dev.exporter.registry.http.HttpTransport;
 
 import java.net.URI;
@@ -25,7 +25,7 @@ final class HttpClients implements Function<URI, HttpTransport> {
     @Override
     public HttpTransport apply(URI uri) {
         boolean trust = "http".equalsIgnoreCase(uri.getScheme()) || options.insecureTls()
-                || ImageReference.isLoopbackHost(uri.getHost());
+                || Registry.isLoopbackHost(uri.getHost());
         return trust ? trusting() : verifying();
     }
 

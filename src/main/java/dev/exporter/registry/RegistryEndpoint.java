@@ -1,5 +1,7 @@
 package dev.exporter.registry;
 
+import dev.exporter.registry.http.NetworkException;
+
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -52,8 +54,10 @@ public interface RegistryEndpoint<T> {
     }
 
     /**
-     * Reads a 2xx response. An {@link IOException} thrown here is treated like a network failure: the call is
-     * retried while retries remain, so handlers that write somewhere must be able to continue or restart.
+     * Reads a 2xx response. A failure reading the body arrives as a {@link NetworkException}; thrown on, it makes the
+     * call retried while retries remain, so handlers must be able to continue or restart. A handler that finds the
+     * body cut short throws a {@code NetworkException} too. Any other {@link IOException} (writing a file) is the
+     * handler's own: it is reported at once as a local write failure and never retried.
      */
     T handle(RegistryResponse response) throws IOException;
 }

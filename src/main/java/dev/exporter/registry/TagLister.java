@@ -2,12 +2,13 @@ package dev.exporter.registry;
 
 import dev.exporter.reference.ImageReference;
 import dev.exporter.registry.RegistryException.Kind;
+import dev.exporter.registry.http.Origin;
+import dev.exporter.text.Printable;
 
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -81,23 +82,14 @@ public final class TagLister {
         return next.getRawQuery() == null ? path : path + "?" + next.getRawQuery();
     }
 
-    /** Whether the link's host and port are the registry's, taking a scheme's default port as no port. */
+    /** Whether the link leads to the registry's host and port, a scheme's default port counting as none. */
     private static boolean sameHost(URI link, String apiHost) {
-        String host = link.getHost() == null ? link.getRawAuthority() : link.getHost();
-        String authority = host + (link.getPort() == -1 ? "" : ":" + link.getPort());
-        String lower = apiHost.toLowerCase(Locale.ROOT);
-        if (authority.toLowerCase(Locale.ROOT).equals(lower)) {
-            return true;
-        }
-        boolean defaultPort = link.getPort() == -1
-                || ("https".equalsIgnoreCase(link.getScheme()) && link.getPort() == 443)
-                || ("http".equalsIgnoreCase(link.getScheme()) && link.getPort() == 80);
-        return defaultPort && host.toLowerCase(Locale.ROOT).equals(lower);
+        return link.getHost() != null && link.getScheme() != null
+                && Origin.of(URI.create(link.getScheme() + "://" + apiHost)).sameAs(link);
     }
 
     private static RegistryException badLink(ImageReference repository, String link, String why) {
-        String shown = link.length() > 200 ? link.substring(0, 200) + "..." : link;
         return new RegistryException(Kind.PROTOCOL, 0, TagsPage.describe(repository)
-                + ": cannot follow the next-page link '" + shown.replaceAll("\\p{Cntrl}", " ") + "': " + why);
+                + ": cannot follow the next-page link '" + Printable.fragment(link) + "': " + why);
     }
 }

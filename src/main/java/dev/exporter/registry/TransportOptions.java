@@ -17,8 +17,4 @@ import java.time.Duration;
  */
 public record TransportOptions(Path caCert, boolean insecureTls, boolean plainHttp, Duration connectTimeout,
                                Duration readTimeout, Proxies proxies) {
-
-    public static TransportOptions defaults() {
-        return new TransportOptions(null, false, false, Duration.ofSeconds(30), Duration.ofSeconds(60), Proxies.NONE);
-    }
 }

@@ -9,6 +9,7 @@ import dev.exporter.registry.RegistryClient;
 import dev.exporter.registry.RegistryException;
 import dev.exporter.registry.RegistryException.Kind;
 import dev.exporter.registry.RegistryResponse;
+import dev.exporter.registry.http.NetworkException;
 import dev.exporter.text.Printable;
 
 import java.io.IOException;
@@ -47,7 +48,7 @@ public final class RegistryBlobs implements BlobSource {
                     if (refused || at == 0 || !ContentRange.isRestOf(range, at, blob.size())) {
                         // A range we did not ask for: start over without Range on the next attempt.
                         refused = true;
-                        throw new IOException("registry answered with an unexpected range '"
+                        throw new NetworkException("registry answered with an unexpected range '"
                                 + Printable.fragment(range, 100) + "'");
                     }
                     offset = at;

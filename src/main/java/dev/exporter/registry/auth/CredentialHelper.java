@@ -3,6 +3,7 @@ package dev.exporter.registry.auth;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.exporter.image.Json;
+import dev.exporter.text.Printable;
 
 import java.io.File;
 import java.io.IOException;
@@ -50,7 +51,7 @@ public final class CredentialHelper {
     }
 
     /** {@code docker-credential-<name>}. */
-    public String program() {
+    private String program() {
         return "docker-credential-" + name;
     }
 
@@ -109,16 +110,12 @@ public final class CredentialHelper {
         }
 
         private static String firstLine(byte[] bytes) {
-            return new String(bytes, StandardCharsets.UTF_8).strip().lines().findFirst().orElse("")
-                    .replaceAll("\\p{Cntrl}", " ");
+            return new String(bytes, StandardCharsets.UTF_8).strip().lines().findFirst().orElse("");
         }
     }
 
     private CredentialsException failed(String action, Output output) {
-        String message = output.message();
-        if (message.length() > 200) {
-            message = message.substring(0, 200) + "...";
-        }
+        String message = Printable.fragment(output.message());
         return new CredentialsException(action + ": " + program() + " failed (exit code " + output.exitCode + ")"
                 + (message.isEmpty() ? "" : ": " + message));
     }

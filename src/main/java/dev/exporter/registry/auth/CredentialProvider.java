@@ -16,9 +16,4 @@ public interface CredentialProvider {
     static CredentialProvider fixed(Credentials credentials) {
         return registry -> Optional.of(credentials);
     }
-
-    /** This provider, then {@code next} when this one has nothing. */
-    default CredentialProvider orElse(CredentialProvider next) {
-        return registry -> credentialsFor(registry).or(() -> next.credentialsFor(registry));
-    }
 }

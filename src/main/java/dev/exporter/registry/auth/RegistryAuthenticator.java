@@ -2,9 +2,7 @@ package dev.exporter.registry.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.exporter.image.Json;
-import dev.exporter.registry.RegistryException;
-import dev.exporter.registry.RegistryException.Kind;
-import dev.exporter.registry.Version;
+import dev.exporter.text.Printable;
 import dev.exporter.registry.http.HttpTransport;
 import dev.exporter.registry.http.Request;
 import dev.exporter.registry.http.Response;
@@ -29,7 +27,8 @@ import java.util.function.Function;
  * first 401, then answers with Basic credentials or a bearer token fetched from the challenge's realm (with a
  * password, or an identity token as OAuth2 refresh token). A registry token is itself the bearer token and is sent
  * as is. Tokens are cached per registry and scope, renewed before they expire and whenever the registry answers
- * 401 again.
+ * 401 again. Failures of the token service are {@link AuthenticationException}s, of credential lookups
+ * {@link CredentialsException}s.
  */
 public final class RegistryAuthenticator {
 
@@ -44,19 +43,25 @@ public final class RegistryAuthenticator {
     private final CredentialProvider credentials;
     private final Duration timeout;
     private final Clock clock;
+    private final String userAgent;
     private final Map<String, Challenge> challenges = new ConcurrentHashMap<>();
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
 
     private record Token(String value, Instant expiresAt) {
     }
 
-    /** {@code http} picks the client for a token realm's URL. */
+    /**
+     * @param http      picks the client for a token realm's URL
+     * @param timeout   the longest a whole token exchange may take
+     * @param userAgent what token requests say they come from
+     */
     public RegistryAuthenticator(Function<URI, HttpTransport> http, CredentialProvider credentials, Duration timeout,
-                                 Clock clock) {
+                                 Clock clock, String userAgent) {
         this.http = http;
         this.credentials = credentials;
         this.timeout = timeout;
         this.clock = clock;
+        this.userAgent = userAgent;
     }
 
     /**
@@ -115,7 +120,7 @@ public final class RegistryAuthenticator {
         String realm = challenge.param("realm");
         String action = "authenticate to " + registry;
         if (realm == null || !(realm.startsWith("https://") || realm.startsWith("http://"))) {
-            throw new RegistryException(Kind.PROTOCOL, 0, action + ": registry sent a bearer challenge without a valid realm");
+            throw AuthenticationException.answered(action + ": registry sent a bearer challenge without a valid realm", 0);
         }
         Optional<Credentials> creds = credentials.credentialsFor(registry);
         String service = challenge.param("service");
@@ -143,9 +148,9 @@ public final class RegistryAuthenticator {
                 }
             }
         } catch (IllegalArgumentException e) {
-            throw new RegistryException(Kind.PROTOCOL, 0, action + ": invalid token realm '" + realm + "'");
+            throw AuthenticationException.answered(action + ": invalid token realm '" + Printable.fragment(realm) + "'", 0);
         }
-        request = request.header("User-Agent", Version.userAgent());
+        request = request.header("User-Agent", userAgent);
         int status;
         byte[] responseBody;
         // Headers must come within the read timeout and the whole body within the timeout, however slowly it drips.
@@ -153,37 +158,33 @@ public final class RegistryAuthenticator {
             status = response.status();
             responseBody = response.readBody(MAX_TOKEN_RESPONSE, timeout);
         } catch (SocketTimeoutException e) {
-            throw new RegistryException(Kind.NETWORK, 0, action + ": token request to " + request.uri().getHost()
-                    + " timed out");
+            throw AuthenticationException.network(action + ": token request to " + request.uri().getHost()
+                    + " timed out", null);
         } catch (InterruptedIOException e) {
             Thread.currentThread().interrupt();
-            throw new RegistryException(Kind.NETWORK, 0, action + ": interrupted");
+            throw AuthenticationException.network(action + ": interrupted", null);
         } catch (IOException e) {
-            throw new RegistryException(Kind.NETWORK, 0, action + ": token request to " + request.uri().getHost()
+            throw AuthenticationException.network(action + ": token request to " + request.uri().getHost()
                     + " failed: " + describe(e), e);
         }
         if (status == 401 || status == 403) {
-            throw new RegistryException(Kind.UNAUTHORIZED, status, action + ": " + rejection(registry, creds));
-        }
-        if (status == 429 || status >= 500) {
-            throw new RegistryException(status == 429 ? Kind.TOO_MANY_REQUESTS : Kind.SERVER_ERROR, status,
-                    action + ": token service answered HTTP " + status);
+            throw AuthenticationException.answered(action + ": " + rejection(registry, creds), status);
         }
         if (status != 200) {
-            throw new RegistryException(Kind.PROTOCOL, status, action + ": token service answered HTTP " + status);
+            throw AuthenticationException.answered(action + ": token service answered HTTP " + status, status);
         }
         JsonNode body;
         try {
             body = Json.parse(responseBody, action + ": token response");
         } catch (RuntimeException e) {
-            throw new RegistryException(Kind.PROTOCOL, status, e.getMessage(), e);
+            throw new AuthenticationException(e.getMessage(), status, false, e);
         }
         String value = Json.text(body, "token");
         if (value == null || value.isEmpty()) {
             value = Json.text(body, "access_token");
         }
         if (value == null || value.isEmpty()) {
-            throw new RegistryException(Kind.PROTOCOL, status, action + ": token response has no token");
+            throw AuthenticationException.answered(action + ": token response has no token", status);
         }
         long seconds = body.path("expires_in").asLong(0);
         Duration lifetime = seconds > 0 ? Duration.ofSeconds(seconds) : DEFAULT_TOKEN_LIFETIME;
@@ -207,8 +208,8 @@ public final class RegistryAuthenticator {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
-    static String describe(IOException e) {
+    private static String describe(IOException e) {
         String message = e.getMessage();
-        return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+        return message == null || message.isBlank() ? e.getClass().getSimpleName() : Printable.fragment(message);
     }
 }

@@ -1,5 +1,7 @@
 package dev.exporter.registry.http;
 
+import dev.exporter.text.Printable;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -113,7 +115,7 @@ final class Body extends InputStream {
         int end = line.indexOf(';');
         String hex = (end == -1 ? line : line.substring(0, end)).trim();
         if (!HEX.matcher(hex).matches()) {
-            throw new IOException("malformed chunked body: bad chunk size '" + (hex.length() > 20 ? hex.substring(0, 20) : hex) + "'");
+            throw new IOException("malformed chunked body: bad chunk size '" + Printable.fragment(hex, 20) + "'");
         }
         return Long.parseLong(hex, 16);
     }

@@ -43,7 +43,8 @@ public record HttpProxy(String host, int port, String authorization) {
             String password = colon < 0 ? "" : unescape(userInfo.substring(colon + 1));
             authorization = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
         }
-        return new HttpProxy(HttpTransport.host(uri), uri.getPort() == -1 ? 80 : uri.getPort(), authorization);
+        Origin origin = Origin.of(uri);
+        return new HttpProxy(origin.host(), origin.port(), authorization);
     }
 
     /** Percent-decoding as in URLs ({@code +} stays a plus sign). */
@@ -64,6 +65,6 @@ public record HttpProxy(String host, int port, String authorization) {
     /** {@code host:port}, never the credentials. */
     @Override
     public String toString() {
-        return HttpTransport.authority(host, port);
+        return Origin.authority(host, port);
     }
 }

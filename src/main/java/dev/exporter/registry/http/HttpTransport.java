@@ -1,5 +1,7 @@
 package dev.exporter.registry.http;
 
+import dev.exporter.text.Printable;
+
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -27,9 +29,10 @@ import java.util.regex.Pattern;
 
 /**
  * A small blocking HTTP/1.1 client: one request per call on a kept-alive connection, the response body read
- * straight from the socket. Registries need nothing more (no HTTP/2, no proxies, no cookies), and a blocking
- * read into the caller's buffer is much cheaper per byte and at start-up than the JDK's asynchronous
- * {@code java.net.http} client, which scripts/bench showed as a large part of an export's CPU time.
+ * straight from the socket. Registries need nothing more (no HTTP/2, no cookies), and a blocking read into the
+ * caller's buffer is much cheaper per byte and at start-up than the JDK's asynchronous {@code java.net.http}
+ * client, which scripts/bench showed as a large part of an export's CPU time. Requests go through an HTTP proxy
+ * when {@link Proxies} says so: https ones in a {@code CONNECT} tunnel, plain-HTTP ones in absolute form.
  *
  * <p>Connections are {@link SocketChannel} sockets, so interrupting a thread blocked in a read fails that read
  * at once; every read waits at most the read timeout. Redirects, authentication and retries are the caller's.
@@ -72,7 +75,7 @@ public final class HttpTransport implements Closeable {
      */
     public Response send(Request request) throws IOException {
         HttpProxy proxy = proxies.forUri(request.uri());
-        String origin = origin(request.uri()) + (proxy == null ? "" : " via " + proxy);
+        String origin = Origin.of(request.uri()) + (proxy == null ? "" : " via " + proxy);
         Deque<Connection> pool = idle.get(origin);
         Connection pooled = pool == null ? null : pool.pollLast();
         if (pooled != null) {
@@ -101,7 +104,7 @@ public final class HttpTransport implements Closeable {
         while (true) {
             String statusLine = connection.readLine();
             if (!STATUS_LINE.matcher(statusLine).matches()) {
-                throw new IOException("not an HTTP/1.x response: '" + printable(statusLine) + "'");
+                throw new IOException("not an HTTP/1.x response: '" + Printable.fragment(statusLine, 100) + "'");
             }
             int status = Integer.parseInt(statusLine.substring(9, 12));
             Map<String, List<String>> fields = readFields(connection);
@@ -135,7 +138,7 @@ public final class HttpTransport implements Closeable {
         }
         String length = lengths.get(0).trim();
         if (!LENGTH.matcher(length).matches() || lengths.stream().anyMatch(l -> !l.trim().equals(length))) {
-            throw new IOException("invalid Content-Length '" + printable(String.join(", ", lengths)) + "'");
+            throw new IOException("invalid Content-Length '" + Printable.fragment(String.join(", ", lengths), 100) + "'");
         }
         return new Body(connection, Body.Framing.LENGTH, Long.parseLong(length), reusable, readTimeoutMillis, this::release);
     }
@@ -150,7 +153,7 @@ public final class HttpTransport implements Closeable {
             int colon = line.indexOf(':');
             if (colon <= 0 || count >= MAX_HEADERS) {
                 throw new IOException(count >= MAX_HEADERS ? "more than " + MAX_HEADERS + " header fields"
-                        : "malformed header line '" + printable(line) + "'");
+                        : "malformed header line '" + Printable.fragment(line, 100) + "'");
             }
             fields.computeIfAbsent(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
                     .add(line.substring(colon + 1).trim());
@@ -160,6 +163,7 @@ public final class HttpTransport implements Closeable {
     private static void writeRequest(Connection connection, Request request) throws IOException {
         URI uri = request.uri();
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        // the Host field and a proxy's absolute form carry the port only when the URL does
         String authority = uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
         HttpProxy proxy = connection.forwardProxy;
         StringBuilder head = new StringBuilder(256).append(request.method()).append(' ')
@@ -185,9 +189,10 @@ public final class HttpTransport implements Closeable {
     }
 
     private Connection open(URI uri, String origin, HttpProxy proxy) throws IOException {
-        String host = host(uri);
-        int port = port(uri);
-        boolean https = "https".equalsIgnoreCase(uri.getScheme());
+        Origin target = Origin.of(uri);
+        String host = target.host();
+        int port = target.port();
+        boolean https = target.scheme().equals("https");
         IOException failure = null;
         for (InetAddress address : addresses(proxy == null ? host : proxy.host(), proxy)) {
             SocketChannel channel = SocketChannel.open();
@@ -246,7 +251,7 @@ public final class HttpTransport implements Closeable {
      * (the TLS server's first bytes) is taken from the socket.
      */
     private void tunnel(Socket socket, HttpProxy proxy, String host, int port) throws IOException {
-        String authority = authority(host, port);
+        String authority = Origin.authority(host, port);
         StringBuilder connect = new StringBuilder("CONNECT ").append(authority).append(" HTTP/1.1\r\nHost: ")
                 .append(authority).append("\r\n");
         if (proxy.authorization() != null) {
@@ -270,7 +275,7 @@ public final class HttpTransport implements Closeable {
                     + authority, false, e);
         }
         if (!STATUS_LINE.matcher(statusLine).matches()) {
-            throw new ProxyException("proxy " + proxy + " answered CONNECT with '" + printable(statusLine) + "'",
+            throw new ProxyException("proxy " + proxy + " answered CONNECT with '" + Printable.fragment(statusLine, 100) + "'",
                     false, null);
         }
         int status = Integer.parseInt(statusLine.substring(9, 12));
@@ -330,30 +335,6 @@ public final class HttpTransport implements Closeable {
         if (closed) {
             close();
         }
-    }
-
-    private static String origin(URI uri) {
-        return uri.getScheme().toLowerCase(Locale.ROOT) + "://" + uri.getHost().toLowerCase(Locale.ROOT) + ":" + port(uri);
-    }
-
-    /** The host to connect to: IPv6 literals without their brackets. */
-    static String host(URI uri) {
-        String host = uri.getHost();
-        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-    }
-
-    /** {@code host:port}, with an IPv6 host in brackets. */
-    static String authority(String host, int port) {
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
-    }
-
-    static int port(URI uri) {
-        return uri.getPort() != -1 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
-    }
-
-    private static String printable(String text) {
-        String line = text.replaceAll("\\p{Cntrl}", " ");
-        return line.length() > 100 ? line.substring(0, 100) + "..." : line;
     }
 
     /** Closes the idle connections; connections in use close when their bodies are done. */

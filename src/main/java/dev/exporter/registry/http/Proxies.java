@@ -1,6 +1,6 @@
 package dev.exporter.registry.http;
 
-import dev.exporter.reference.ImageReference;
+import dev.exporter.reference.Registry;
 
 import java.net.InetAddress;
 import java.net.URI;
@@ -78,9 +78,10 @@ public final class Proxies {
         if (proxy == null) {
             return null;
         }
-        String host = HttpTransport.host(uri).toLowerCase(Locale.ROOT);
-        int port = HttpTransport.port(uri);
-        if (ImageReference.isLoopbackHost(host)) {
+        Origin origin = Origin.of(uri);
+        String host = origin.host();
+        int port = origin.port();
+        if (Registry.isLoopbackHost(host)) {
             return null;
         }
         for (String entry : noProxy) {

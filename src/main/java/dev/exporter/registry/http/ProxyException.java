@@ -1,9 +1,7 @@
 package dev.exporter.registry.http;
 
-import java.io.IOException;
-
 /** The proxy could not be reached, or would not tunnel to the registry; the message names the proxy. */
-public final class ProxyException extends IOException {
+public final class ProxyException extends NetworkException {
 
     private final boolean refused;
 

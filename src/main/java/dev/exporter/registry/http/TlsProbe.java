@@ -29,7 +29,8 @@ public final class TlsProbe {
     public static Answer probe(URI uri, Duration timeout) {
         int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
         try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(HttpTransport.host(uri), HttpTransport.port(uri)), millis);
+            Origin origin = Origin.of(uri);
+            socket.connect(new InetSocketAddress(origin.host(), origin.port()), millis);
             socket.setSoTimeout(millis);
             socket.getOutputStream().write(CLIENT_HELLO);
             socket.getOutputStream().flush();

@@ -1,0 +1,70 @@
+package dev.exporter.registry;
+
+import dev.exporter.reference.Registry;
+import dev.exporter.registry.http.TlsProbe;
+
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Whether to speak https or plain http to each registry: https, unless {@code --plain-http} says otherwise or
+ * the registry is on this machine and does not offer TLS (docker's rule for loopback registries).
+ */
+final class Schemes {
+
+    /** How long a loopback registry gets to show whether it speaks TLS before a real handshake decides. */
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+
+    private final boolean plainHttp;
+    /** Loopback registries whose scheme is settled, by API host: {@code https://host} or {@code http://host}. */
+    private final Map<String, String> settled = new ConcurrentHashMap<>();
+
+    Schemes(boolean plainHttp) {
+        this.plainHttp = plainHttp;
+    }
+
+    /** {@code https://host[:port]} or {@code http://host[:port]} for the registry's API host. */
+    String baseUrl(Registry registry) {
+        String apiHost = registry.apiHost();
+        if (plainHttp) {
+            return "http://" + apiHost;
+        }
+        if (!registry.loopback()) {
+            return "https://" + apiHost;
+        }
+        String known = settled.computeIfAbsent(apiHost, Schemes::probe);
+        return known != null ? known : "https://" + apiHost;
+    }
+
+    /** Records that {@code base} worked for the registry. */
+    void settled(Registry registry, String base) {
+        if (registry.loopback()) {
+            settled.putIfAbsent(registry.apiHost(), base);
+        }
+    }
+
+    /**
+     * Whether a loopback registry whose scheme the probe could not tell failed the TLS handshake at {@code base},
+     * so that plain http is what it speaks; then that is settled and the caller tries again.
+     */
+    boolean fallBackToPlainHttp(Registry registry, String base, IOException failure) {
+        if (registry.loopback() && base.startsWith("https://") && !settled.containsKey(registry.apiHost())
+                && RegistryErrors.isTlsFailure(failure)) {
+            settled.put(registry.apiHost(), "http://" + registry.apiHost());
+            return true;
+        }
+        return false;
+    }
+
+    /** https if the registry offers it, else plain http; null when the probe cannot tell. */
+    private static String probe(String apiHost) {
+        return switch (TlsProbe.probe(URI.create("https://" + apiHost), PROBE_TIMEOUT)) {
+            case TLS -> "https://" + apiHost;
+            case PLAIN_HTTP -> "http://" + apiHost;
+            case UNKNOWN -> null;
+        };
+    }
+}
