@@ -17,6 +17,8 @@ final class ConfLines {
     private static final Pattern KEY = Pattern.compile("\\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_.-]+)\\s*=.*");
 
     private final Map<String, Integer> lines = new HashMap<>();
+    private int duplicateLine;
+    private String duplicate;
 
     ConfLines(String text) {
         Map<String, Integer> arrayCounts = new HashMap<>();
@@ -36,10 +38,10 @@ final class ConfLines {
                 lines.putIfAbsent(table, line);
             } else if ((m = TABLE.matcher(all[i])).matches()) {
                 table = normalize(m.group(1));
-                lines.putIfAbsent(table, line);
+                noteDuplicate(table, lines.putIfAbsent(table, line), line);
             } else if ((m = KEY.matcher(all[i])).matches()) {
                 String key = normalize(m.group(1));
-                lines.putIfAbsent(table.isEmpty() ? key : table + "." + key, line);
+                noteDuplicate(key, lines.putIfAbsent(table.isEmpty() ? key : table + "." + key, line), line);
             }
         }
     }
@@ -70,6 +72,23 @@ final class ConfLines {
                     ? part.substring(1, part.length() - 1) : part);
         }
         return out.toString();
+    }
+
+    private void noteDuplicate(String name, Integer earlier, int line) {
+        if (earlier != null && duplicate == null) {
+            duplicate = name;
+            duplicateLine = line;
+        }
+    }
+
+    /** The first key or table defined twice, or null; the TOML parser reports duplicates a token late. */
+    String duplicate() {
+        return duplicate;
+    }
+
+    /** The line of {@link #duplicate()}'s second definition. */
+    int duplicateLine() {
+        return duplicateLine;
     }
 
     /** The line of the path, or of its nearest enclosing table; 0 when unknown. */

@@ -25,6 +25,8 @@ final class ConfParser {
 
     private final Path file;
     private final ConfLines lines;
+    /** The first v1 list seen, e.g. {@code registries.block}, to point at when v1 is not allowed. */
+    private String v1Table;
 
     private ConfParser(Path file, String text) {
         this.file = file;
@@ -37,9 +39,16 @@ final class ConfParser {
         try {
             root = TOML.readTree(text);
         } catch (JsonProcessingException e) {
+            ConfLines lines = new ConfLines(text);
+            String message = oneLine(e.getOriginalMessage());
             JsonLocation where = e.getLocation();
-            String line = where != null && where.getLineNr() > 0 ? "line " + where.getLineNr() + ": " : "";
-            throw new RegistriesConfException("read " + file + ": " + line + oneLine(e.getOriginalMessage()), e);
+            int line = where != null ? where.getLineNr() : 0;
+            if (message.startsWith("Duplicate key") && lines.duplicate() != null) {
+                message = "duplicate key '" + lines.duplicate() + "'";
+                line = lines.duplicateLine();
+            }
+            throw new RegistriesConfException("read " + file + ": " + (line > 0 ? "line " + line + ": " : "")
+                    + message, e);
         }
         if (root == null || root.isMissingNode()) {
             return List.of();
@@ -52,10 +61,10 @@ final class ConfParser {
         Map<String, V1Entry> v1 = v1(root);
         if (v1 != null) {
             if (dropIn) {
-                throw fail("registries", "a drop-in must be in the v2 format ([[registry]]), this is v1 ([registries.*])");
+                throw fail(v1Table, "a drop-in must be in the v2 format ([[registry]]), this is v1 ([registries.*])");
             }
             if (v2) {
-                throw fail("registries", "mixing the v1 ([registries.*]) and v2 ([[registry]]) formats is not supported");
+                throw fail(v1Table, "mixing the v1 ([registries.*]) and v2 ([[registry]]) formats is not supported");
             }
             List<Registry> converted = new ArrayList<>();
             v1.forEach((location, e) -> converted.add(
@@ -207,6 +216,9 @@ final class ConfParser {
             JsonNode table = registries.get(list);
             if (table == null || !table.has("registries")) {
                 continue;
+            }
+            if (v1Table == null) {
+                v1Table = "registries." + list;
             }
             present = true;
             String path = "registries." + list + ".registries";
