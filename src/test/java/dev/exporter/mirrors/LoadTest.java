@@ -151,6 +151,14 @@ class LoadTest {
     }
 
     @Test
+    void load_unreadableFile_failsNamingIt() throws IOException {
+        Path folder = Files.createDirectories(root.resolve("a-folder.conf"));
+        RegistriesConfException e = assertThrows(RegistriesConfException.class,
+                () -> load(Map.of("CONTAINERS_REGISTRIES_CONF", folder.toString())));
+        assertEquals("read " + folder + ": Is a directory", e.getMessage());
+    }
+
+    @Test
     void load_notUtf8_fails() throws IOException {
         Files.createDirectories(etcFile.getParent());
         Files.write(etcFile, new byte[] {'a', '=', '"', (byte) 0xff, '"'});

@@ -42,6 +42,24 @@ class RegistriesConfParseTest {
     }
 
     @Test
+    void parse_emptyOrCommentsOnly_hasNoEntries() {
+        assertEquals(List.of(), parse("").registries());
+        assertEquals(List.of(), parse("# nothing here\n\n").registries());
+    }
+
+    @Test
+    void parse_unknownKeys_areIgnored() {
+        RegistriesConf conf = parse("""
+                credential-helpers = ["containers-auth.json", "secretservice"]
+                additional-layer-store-auth-helper = "helper"
+                [[registry]]
+                location = "quay.io"
+                some-future-setting = 3
+                """);
+        assertEquals(List.of("quay.io"), conf.registries().stream().map(Registry::prefix).toList());
+    }
+
+    @Test
     void parse_shortNameAliasesDropIn_isReadPast() {
         RegistriesConf conf = RegistriesConf.parse(Path.of("/etc/containers/registries.conf.d/000-shortnames.conf"),
                 """
