@@ -1,5 +1,6 @@
 package dev.exporter.mirrors;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +53,7 @@ public record ConfFiles(Path file, boolean required, List<Path> dropInDirs) {
             addIfPresent(dirs, userDropIns);
             return new ConfFiles(Path.of(override), true, dirs);
         }
-        if (userFile != null && java.nio.file.Files.exists(userFile)) {
+        if (userFile != null && Files.exists(userFile)) {
             dirs.add(userDropIns);
             return new ConfFiles(userFile, false, dirs);
         }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -257,7 +258,7 @@ final class ConfParser {
             case NUMBER -> "number";
             case ARRAY -> "array";
             case OBJECT -> "table";
-            default -> node.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+            default -> node.getNodeType().name().toLowerCase(Locale.ROOT);
         };
     }
 

@@ -2,6 +2,7 @@ package dev.exporter.mirrors;
 
 import dev.exporter.reference.ImageReference;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -70,7 +71,7 @@ public record RegistriesConf(List<Registry> registries, List<Path> files) {
     private static RegistriesConf read(Path file, boolean dropIn) {
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)))
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(file)))
                     .toString();
         } catch (CharacterCodingException e) {
             throw new RegistriesConfException("read " + file + ": not UTF-8 text", e);
