@@ -12,6 +12,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -145,9 +146,13 @@ public final class WanProxy implements AutoCloseable {
     }
 
     private void log(String event) {
+        log(event, System.nanoTime());
+    }
+
+    private void log(String event, long at) {
         Consumer<String> log = config.log();
         if (log != null) {
-            log.accept(String.format(Locale.ROOT, "%.1f %s", (System.nanoTime() - started) / 1e6, event));
+            log.accept(String.format(Locale.ROOT, "%.1f %s", (at - started) / 1e6, event));
         }
     }
 
@@ -343,7 +348,11 @@ public final class WanProxy implements AutoCloseable {
                         sleepUntil(t);
                         t = total.reserve(n, t);
                         sleepUntil(t);
-                        filled.put(new Chunk(buf, n, sniffer != null ? Math.max(t, handshakeDone) : t));
+                        if (sniffer != null) {
+                            t = Math.max(t, handshakeDone);
+                            sniffer.flush(t);
+                        }
+                        filled.put(new Chunk(buf, n, t));
                     }
                 } catch (IOException | InterruptedException e) {
                     abort();
@@ -371,8 +380,12 @@ public final class WanProxy implements AutoCloseable {
             }
         }
 
-        /** Logs the request lines (and Range headers) a client sends, for counting round trips. */
+        /**
+         * Logs the request lines (and Range headers) a client sends, for counting round trips. Events are logged
+         * at the time their bytes leave the emulated client (after the handshake), not when the proxy read them.
+         */
         final class RequestSniffer {
+            private final List<String> pending = new ArrayList<>();
             private final StringBuilder line = new StringBuilder();
             private boolean first = true;
             private String request;
@@ -384,7 +397,7 @@ public final class WanProxy implements AutoCloseable {
                 if (first && n > 0) {
                     first = false;
                     if (b[0] == 0x16) {
-                        log("c" + id + " tls-hello");
+                        pending.add("c" + id + " tls-hello");
                     }
                 }
                 for (int i = 0; i < n; i++) {
@@ -401,6 +414,13 @@ public final class WanProxy implements AutoCloseable {
                 }
             }
 
+            void flush(long departed) {
+                for (String event : pending) {
+                    log(event, departed);
+                }
+                pending.clear();
+            }
+
             private void line(String s) {
                 if (request == null) {
                     if (REQUEST_LINE.matcher(s).matches()) {
@@ -410,7 +430,7 @@ public final class WanProxy implements AutoCloseable {
                 }
                 String lower = s.toLowerCase(Locale.ROOT);
                 if (s.isEmpty()) {
-                    log("c" + id + " " + request + range);
+                    pending.add("c" + id + " " + request + range);
                     skip = contentLength;
                     request = null;
                     range = "";
