@@ -3,11 +3,12 @@
 
     wan-log-summary.py LOG RTT_MS LAYER_DIGESTS_FILE [--timeline]
 
-Prints "connections requests ranged tls_probes first_layer_rtts max_parallel": connections opened, HTTP requests
-sent, requests with a Range header, connections that began with a TLS ClientHello (https probes of the plain-HTTP
-registry), when the first request for a layer blob left the client, in round trips after the first connection
-opened (so start-up inside the client is not counted, only what happens on the wire), and the most connections open
-at once. With --timeline it prints every event instead, with its time in round trips, for reading by hand.
+Prints "connections requests ranged tls_probes first_layer_get_rtts wire_seconds max_parallel": connections
+opened, HTTP requests sent, requests with a Range header, connections that began with a TLS ClientHello (https
+probes of the plain-HTTP registry), when the first whole-blob GET of a layer left the client, in round trips after
+the first connection opened (start-up inside the client is not counted, only the wire), the time from the first
+connect to the last hang-up (the proxy logs a close one round trip after the client hangs up: FIN to the registry
+and the registry's FIN back), and the most connections open at once. With --timeline it prints every event instead, with its time in round trips, for reading by hand.
 """
 import sys
 
@@ -34,8 +35,11 @@ def main():
     requests = [e for e in events if e[2].isupper() and e[3]]
     ranged = [e for e in requests if any(r.startswith("range=") for r in e[3])]
     tls = [e for e in events if e[2] == "tls-hello"]
-    layer_requests = [e[0] for e in requests if e[3][0].rsplit("/", 1)[-1] in layers]
-    first_layer = "%.1f" % ((min(layer_requests) - t0) / rtt_ms) if layer_requests else "-"
+    layer_gets = [e[0] for e in requests
+                  if e[2] == "GET" and len(e[3]) == 1 and e[3][0].rsplit("/", 1)[-1] in layers]
+    first_layer = "%.1f" % ((min(layer_gets) - t0) / rtt_ms) if layer_gets else "-"
+    closes = [e[0] for e in events if e[2] in ("close", "abort")]
+    wire = "%.2f" % ((max(closes) - t0 - rtt_ms) / 1000) if closes else "-"
     open_now = most = 0
     for e in events:
         if e[2] == "open":
@@ -43,7 +47,7 @@ def main():
             most = max(most, open_now)
         elif e[2] in ("close", "abort"):
             open_now -= 1
-    print(len(opens), len(requests), len(ranged), len(tls), first_layer, most)
+    print(len(opens), len(requests), len(ranged), len(tls), first_layer, wire, most)
 
 
 if __name__ == "__main__":
