@@ -12,7 +12,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -22,7 +21,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 
 /**
  * A TCP proxy that behaves like a wide-area link, for benchmarks without tc/netem: listens on {@code 127.0.0.1},
@@ -37,11 +35,14 @@ import java.util.regex.Pattern;
  * when it is full the reader stops reading and TCP backpressure reaches the sender. At most
  * {@code maxConnections} connections are served at once; more are closed on accept.
  *
- * <p>With a log sink, it reports one line per connection opened and closed and per HTTP request line seen from
- * the client (with its Range header), and {@code tls-hello} when a connection starts with a TLS record, so a
- * benchmark can count round trips, connections and ranged reads. The request parsing is a sniffer for GET/HEAD
- * style traffic (bodies are skipped by Content-Length, chunked request bodies are not understood), never a gate:
- * bytes pass through unchanged whatever it makes of them.
+ * <p>With a log sink it reports a line per connection opened and closed and per HTTP request the client sends (see
+ * {@link HttpRequestSniffer}), stamped when the bytes leave the emulated client, so a benchmark can count round
+ * trips, connections, Range reads and TLS attempts.
+ *
+ * <p>Limits: no TCP slow start, loss or congestion control (a fresh connection gets the full rate at once, which
+ * flatters clients that open many connections); no TLS (a real https registry costs 1-2 more round trips per new
+ * connection); connect() itself returns at once, only the first bytes wait out the handshake; a reset is passed on
+ * at once, not after the bytes in flight; it costs a few ms of CPU per MB, which competes with what it measures.
  *
  * <pre>{@code java -cp target/test-classes dev.exporter.testing.WanProxy --listen 5001 --to 127.0.0.1:5000 \
  *      --delay-ms 25 --conn-mbps 16 --total-mbps 48 [--log FILE] [--max-connections 256]}</pre>
@@ -51,7 +52,6 @@ public final class WanProxy implements AutoCloseable {
 
     /** Chunk size: small enough that pacing is smooth (1 ms at 16 MB/s), big enough to be cheap. */
     static final int CHUNK = 16 * 1024;
-    private static final Pattern REQUEST_LINE = Pattern.compile("[A-Z]{3,7} \\S+ HTTP/1\\.[01]");
 
     /**
      * @param delay          one-way delay, applied in each direction
@@ -69,8 +69,8 @@ public final class WanProxy implements AutoCloseable {
     private final int bufferBytes;
     private final long started = System.nanoTime();
     private final ServerSocket server;
-    private final Pacer totalUp;
-    private final Pacer totalDown;
+    private final TokenPacer totalUp;
+    private final TokenPacer totalDown;
     private final AtomicInteger ids = new AtomicInteger();
     private final Set<Conn> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
@@ -86,8 +86,8 @@ public final class WanProxy implements AutoCloseable {
         // 2 x bandwidth-delay product: the stream is never window-limited; 4 MiB when nothing is capped.
         double bdp = rate == Long.MAX_VALUE ? 2 << 20 : rate * (delayNanos / 1e9);
         this.bufferBytes = (int) Math.max(4 * CHUNK, Math.min(64 << 20, 2 * bdp));
-        this.totalUp = new Pacer(config.totalRate());
-        this.totalDown = new Pacer(config.totalRate());
+        this.totalUp = new TokenPacer(config.totalRate());
+        this.totalDown = new TokenPacer(config.totalRate());
         this.server = new ServerSocket(config.listenPort(), 128, InetAddress.getLoopbackAddress());
         Thread acceptor = new Thread(this::acceptLoop, "wan-proxy-accept");
         acceptor.setDaemon(true);
@@ -182,29 +182,6 @@ public final class WanProxy implements AutoCloseable {
         }
     }
 
-    /**
-     * A token bucket kept as the time its queue drains: reserving n bytes returns when they have left. Idle time
-     * earns at most one chunk of burst, so the rate holds over any window longer than a chunk's transmission time.
-     */
-    static final class Pacer {
-        private final double nanosPerByte;
-        private final long burstNanos;
-        private long next = Long.MIN_VALUE / 2;
-
-        Pacer(long bytesPerSecond) {
-            this.nanosPerByte = bytesPerSecond > 0 ? 1e9 / bytesPerSecond : 0;
-            this.burstNanos = (long) (CHUNK * nanosPerByte);
-        }
-
-        synchronized long reserve(int bytes, long now) {
-            if (nanosPerByte == 0) {
-                return now;
-            }
-            next = Math.max(next, now - burstNanos) + (long) (bytes * nanosPerByte);
-            return next;
-        }
-    }
-
     private record Chunk(byte[] buf, int len, long departed) {
     }
 
@@ -225,7 +202,7 @@ public final class WanProxy implements AutoCloseable {
             this.upstream = upstream;
             this.handshakeDone = accepted + 2 * delayNanos;
             try {
-                up = new Direction("up", client.getInputStream(), upstream, totalUp, new RequestSniffer());
+                up = new Direction("up", client.getInputStream(), upstream, totalUp, new HttpRequestSniffer());
                 down = new Direction("down", upstream.getInputStream(), client, totalDown, null);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -278,9 +255,9 @@ public final class WanProxy implements AutoCloseable {
             final String name;
             final InputStream in;
             final Socket to;
-            final Pacer total;
-            final Pacer own;
-            final RequestSniffer sniffer;
+            final TokenPacer total;
+            final TokenPacer own;
+            final HttpRequestSniffer sniffer;
             final BlockingQueue<byte[]> free;
             final BlockingQueue<Chunk> filled;
             final int maxBuffers = Math.max(1, bufferBytes / CHUNK);
@@ -289,12 +266,12 @@ public final class WanProxy implements AutoCloseable {
             Thread reader;
             Thread writer;
 
-            Direction(String name, InputStream in, Socket to, Pacer total, RequestSniffer sniffer) {
+            Direction(String name, InputStream in, Socket to, TokenPacer total, HttpRequestSniffer sniffer) {
                 this.name = name;
                 this.in = in;
                 this.to = to;
                 this.total = total;
-                this.own = new Pacer(config.connRate());
+                this.own = new TokenPacer(config.connRate());
                 this.sniffer = sniffer;
                 this.free = new ArrayBlockingQueue<>(maxBuffers);
                 this.filled = new ArrayBlockingQueue<>(maxBuffers + 1); // + the end-of-stream marker
@@ -350,7 +327,9 @@ public final class WanProxy implements AutoCloseable {
                         sleepUntil(t);
                         if (sniffer != null) {
                             t = Math.max(t, handshakeDone);
-                            sniffer.flush(t);
+                            for (String event : sniffer.drain()) { // logged when the bytes leave the client
+                                log("c" + id + " " + event, t);
+                            }
                         }
                         filled.put(new Chunk(buf, n, t));
                     }
@@ -376,73 +355,6 @@ public final class WanProxy implements AutoCloseable {
                     }
                 } catch (IOException | InterruptedException e) {
                     abort();
-                }
-            }
-        }
-
-        /**
-         * Logs the request lines (and Range headers) a client sends, for counting round trips. Events are logged
-         * at the time their bytes leave the emulated client (after the handshake), not when the proxy read them.
-         */
-        final class RequestSniffer {
-            private final List<String> pending = new ArrayList<>();
-            private final StringBuilder line = new StringBuilder();
-            private boolean first = true;
-            private String request;
-            private String range = "";
-            private long contentLength;
-            private long skip;
-
-            void feed(byte[] b, int n) {
-                if (first && n > 0) {
-                    first = false;
-                    if (b[0] == 0x16) {
-                        pending.add("c" + id + " tls-hello");
-                    }
-                }
-                for (int i = 0; i < n; i++) {
-                    if (skip > 0) {
-                        int k = (int) Math.min(skip, n - i);
-                        skip -= k;
-                        i += k - 1;
-                    } else if (b[i] == '\n') {
-                        line(line.toString());
-                        line.setLength(0);
-                    } else if (b[i] != '\r' && line.length() < 8192) {
-                        line.append((char) (b[i] & 0xff));
-                    }
-                }
-            }
-
-            void flush(long departed) {
-                for (String event : pending) {
-                    log(event, departed);
-                }
-                pending.clear();
-            }
-
-            private void line(String s) {
-                if (request == null) {
-                    if (REQUEST_LINE.matcher(s).matches()) {
-                        request = s.substring(0, s.lastIndexOf(' '));
-                    }
-                    return;
-                }
-                String lower = s.toLowerCase(Locale.ROOT);
-                if (s.isEmpty()) {
-                    pending.add("c" + id + " " + request + range);
-                    skip = contentLength;
-                    request = null;
-                    range = "";
-                    contentLength = 0;
-                } else if (lower.startsWith("range:")) {
-                    range = " range=" + s.substring(6).trim();
-                } else if (lower.startsWith("content-length:")) {
-                    try {
-                        contentLength = Long.parseLong(s.substring(15).trim());
-                    } catch (NumberFormatException e) {
-                        contentLength = 0;
-                    }
                 }
             }
         }
