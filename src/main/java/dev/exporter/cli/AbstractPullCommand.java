@@ -11,7 +11,6 @@ import dev.exporter.reference.Platform;
 import dev.exporter.registry.ResolvedImage;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,7 +19,6 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -33,9 +31,8 @@ abstract class AbstractPullCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "IMAGE", arity = "0..*",
-            description = "Images to export, as docker names them: alpine, user/app:1, host:5000/a/b:tag, name@sha256:...")
-    List<String> images = new ArrayList<>();
+    @Mixin
+    ImageArgument.Several images;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE",
             description = "Archive to write ('-': standard output), or the folder for --format oci-dir."
@@ -47,10 +44,8 @@ abstract class AbstractPullCommand implements Callable<Integer> {
                     + " also reads), oci-dir (the same layout as a folder; exports add to it).")
     OutputFormat format;
 
-    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]",
-            description = "Platform to pick from multi-platform images (default: the host's, " + "linux/${os.arch}"
-                    + "). With --format oci/oci-dir it may be given several times to keep a subset.")
-    List<String> platforms = new ArrayList<>();
+    @Mixin
+    PlatformOption platform = new PlatformOption(PlatformOption.Default.HOST);
 
     @Option(names = "--all-platforms", description = "Keep a multi-platform tag's whole index and every platform (oci and oci-dir only).")
     boolean allPlatforms;
@@ -85,7 +80,7 @@ abstract class AbstractPullCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<ImageReference> references = references();
+        List<ImageReference> references = images.references();
         List<Platform> wanted = platforms();
         if (jobs < 1 || jobs > 64) {
             throw usage("--jobs must be between 1 and 64, got " + jobs);
@@ -143,38 +138,13 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         }
     }
 
-    private List<ImageReference> references() {
-        if (images.isEmpty()) {
-            throw usage("missing IMAGE: name at least one image to export");
-        }
-        List<ImageReference> references = new ArrayList<>();
-        for (String image : images) {
-            try {
-                references.add(ImageReference.parse(image));
-            } catch (IllegalArgumentException e) {
-                throw usage(e.getMessage());
-            }
-        }
-        return references;
-    }
-
     private List<Platform> platforms() {
-        List<Platform> wanted = new ArrayList<>();
-        for (String platform : platforms) {
-            try {
-                wanted.add(Platform.parse(platform));
-            } catch (IllegalArgumentException e) {
-                throw usage("--platform: " + e.getMessage());
-            }
-        }
+        List<Platform> wanted = platform.platforms();
         if (format == OutputFormat.docker && allPlatforms) {
             throw usage("--all-platforms needs --format oci or oci-dir: a docker archive holds one platform per image");
         }
         if (format == OutputFormat.docker && wanted.size() > 1) {
             throw usage("several --platform values need --format oci or oci-dir: a docker archive holds one platform per image");
-        }
-        if (wanted.isEmpty()) {
-            wanted.add(Platform.host());
         }
         return wanted;
     }

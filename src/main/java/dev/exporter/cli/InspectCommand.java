@@ -18,7 +18,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
@@ -43,12 +42,11 @@ public final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "IMAGE", description = "Image, e.g. alpine:3.19, host:5000/a/b:tag, name@sha256:...")
-    String image;
+    @Mixin
+    ImageArgument image;
 
-    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]",
-            description = "Platform to describe from a multi-platform index (default: the host's, if the index has it).")
-    String platform;
+    @Mixin
+    PlatformOption platform = new PlatformOption(PlatformOption.Default.HOST_IF_PRESENT);
 
     @Option(names = "--json", description = "Print the summary as JSON for scripts (fields below).")
     boolean json;
@@ -58,21 +56,23 @@ public final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws JsonProcessingException {
-        ImageReference reference = CommandArguments.reference(spec, image);
-        Platform asked = CommandArguments.platform(spec, platform);
+        ImageReference reference = image.reference();
+        Platform wanted = platform.platform();
         ImageResolver resolver = new ImageResolver(registry.client());
-        ObjectNode summary = summarize(resolver, reference, asked);
+        ObjectNode summary = summarize(resolver, reference, wanted, platform.required());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(summary));
         } else {
-            printText(out, summary, asked == null ? Platform.host() : asked);
+            printText(out, summary, wanted);
         }
         out.flush();
         return ExitCodes.OK;
     }
 
-    private static ObjectNode summarize(ImageResolver resolver, ImageReference reference, Platform asked) {
+    /** @param required whether {@code wanted} was asked for, so that an index without it is an error */
+    private static ObjectNode summarize(ImageResolver resolver, ImageReference reference, Platform wanted,
+                                        boolean required) {
         ManifestDocument top = resolver.manifest(reference);
         ObjectNode summary = Json.object();
         summary.put("reference", reference.toString());
@@ -92,11 +92,10 @@ public final class InspectCommand implements Callable<Integer> {
                     .put("mediaType", entry.mediaType())
                     .put("size", entry.size());
         }
-        Platform wanted = asked == null ? Platform.host() : asked;
         Optional<Descriptor> chosen = index.select(wanted);
         if (chosen.isEmpty()) {
-            if (asked != null) {
-                ImageResolver.choose(reference, index, asked); // throws, listing the platforms the index has
+            if (required) {
+                ImageResolver.choose(reference, index, wanted); // throws, listing the platforms the index has
             }
             summary.putNull("image");
             return summary;

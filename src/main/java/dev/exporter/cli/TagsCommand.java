@@ -35,7 +35,7 @@ public final class TagsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ImageReference repo = CommandArguments.reference(spec, repository);
+        ImageReference repo = ImageArgument.parse(spec, repository);
         if (pageSize != null && (pageSize < 1 || pageSize > 10_000)) {
             throw new ParameterException(spec.commandLine(), "--page-size must be between 1 and 10000, got " + pageSize);
         }
