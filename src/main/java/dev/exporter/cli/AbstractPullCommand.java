@@ -93,10 +93,11 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         if (toStdout && System.console() != null) {
             throw usage("refusing to write an archive to a terminal: redirect standard output or use -o FILE");
         }
-        Progress progress = Progress.attach(spec.commandLine(), quiet);
+        TransferCounter counter = new TransferCounter(System::nanoTime);
+        ProgressRenderer progress = ProgressRenderer.attach(spec.commandLine(), quiet, counter);
         Path workParent = toStdout ? Path.of(System.getProperty("java.io.tmpdir")) : target.toAbsolutePath().getParent();
         Exporter exporter = new Exporter(registry.client(),
-                new ExportOptions(wanted.get(0), jobs, workParent, cacheDir(), progress));
+                new ExportOptions(wanted.get(0), jobs, workParent, cacheDir(), counter));
         long start = System.nanoTime();
         ExportResult result;
         if (format == OutputFormat.docker) {

@@ -160,7 +160,7 @@ public final class InspectCommand implements Callable<Integer> {
             out.println(platforms.isEmpty() ? "Platforms:     none" : "Platforms:");
             for (JsonNode p : platforms) {
                 out.printf("  %-16s %s  %s%n", p.get("platform").asText(), p.get("digest").asText(),
-                        Progress.size(p.get("size").asLong()));
+                        Units.size(p.get("size").asLong()));
             }
         }
         JsonNode image = summary.get("image");
@@ -182,10 +182,10 @@ public final class InspectCommand implements Callable<Integer> {
         out.printf("Layers (%d):%n", image.get("layerCount").asInt());
         for (JsonNode layer : image.get("layers")) {
             out.printf("  %s  %-10s  %s%n", layer.get("digest").asText(),
-                    Progress.size(layer.get("size").asLong()), layer.get("mediaType").asText());
+                    Units.size(layer.get("size").asLong()), layer.get("mediaType").asText());
         }
         long total = image.get("totalLayerSize").asLong();
-        row(out, "Total", Progress.size(total) + " (" + total + " bytes)");
+        row(out, "Total", Units.size(total) + " (" + total + " bytes)");
     }
 
     private static void row(PrintWriter out, String label, String value) {
