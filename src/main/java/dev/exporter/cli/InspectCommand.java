@@ -14,6 +14,7 @@ import dev.exporter.image.ManifestDocument;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.reference.Platform;
 import dev.exporter.registry.ImageResolver;
+import dev.exporter.text.Printable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -151,6 +153,7 @@ public final class InspectCommand implements Callable<Integer> {
         return strings;
     }
 
+    /** Every value shown came from the registry, so each passes through {@link Printable} on its way out. */
     private static void printText(PrintWriter out, ObjectNode summary, Platform wanted) {
         row(out, "Reference", summary.get("reference").asText());
         row(out, "Digest", summary.get("digest").asText());
@@ -159,8 +162,8 @@ public final class InspectCommand implements Callable<Integer> {
         if (platforms.isArray()) {
             out.println(platforms.isEmpty() ? "Platforms:     none" : "Platforms:");
             for (JsonNode p : platforms) {
-                out.printf("  %-16s %s  %s%n", p.get("platform").asText(), p.get("digest").asText(),
-                        Units.size(p.get("size").asLong()));
+                out.println(Printable.line(String.format(Locale.ROOT, "  %-16s %s  %s", p.get("platform").asText(),
+                        p.get("digest").asText(), Units.size(p.get("size").asLong()))));
             }
         }
         JsonNode image = summary.get("image");
@@ -181,18 +184,21 @@ public final class InspectCommand implements Callable<Integer> {
         row(out, "Cmd", text(image.get("cmd")));
         out.printf("Layers (%d):%n", image.get("layerCount").asInt());
         for (JsonNode layer : image.get("layers")) {
-            out.printf("  %s  %-10s  %s%n", layer.get("digest").asText(),
-                    Units.size(layer.get("size").asLong()), layer.get("mediaType").asText());
+            out.println(Printable.line(String.format(Locale.ROOT, "  %s  %-10s  %s", layer.get("digest").asText(),
+                    Units.size(layer.get("size").asLong()), layer.get("mediaType").asText())));
         }
         long total = image.get("totalLayerSize").asLong();
         row(out, "Total", Units.size(total) + " (" + total + " bytes)");
     }
 
     private static void row(PrintWriter out, String label, String value) {
-        out.printf("%-14s %s%n", label + ":", value);
+        out.println(Printable.line(String.format(Locale.ROOT, "%-14s %s", label + ":", value)));
     }
 
-    /** Text as is, arrays as JSON (so {@code ["sh", "-c", "a b"]} stays unambiguous), null as "-". */
+    /**
+     * Text as is, arrays as JSON (so {@code ["sh", "-c", "a b"]} stays unambiguous), null as "-". Arrays keep
+     * control characters escaped as JSON escapes them; text is made printable by the row.
+     */
     private static String text(JsonNode value) {
         if (value == null || value.isNull()) {
             return "-";

@@ -62,7 +62,10 @@ class ProgressTest {
     }
 
     private static ResolvedImage image(String reference, List<Descriptor> layers) {
-        String json = "{\"os\":\"linux\",\"architecture\":\"amd64\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
+        return image(reference, layers, "{\"os\":\"linux\",\"architecture\":\"amd64\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}");
+    }
+
+    private static ResolvedImage image(String reference, List<Descriptor> layers, String json) {
         byte[] raw = json.getBytes(StandardCharsets.UTF_8);
         Digest configDigest = Digest.sha256Of(raw);
         ImageConfig config = ImageConfig.parse(raw, configDigest, "test config");
@@ -313,6 +316,30 @@ class ProgressTest {
         assertEquals("  registry.test/a:1 " + first.digest() + " (1.0 MiB)\n"
                 + "  registry.test/b:1 " + second.digest() + " (2.0 MiB)\n"
                 + "Wrote standard output: 2 images, 3.0 MiB in 2.5 s\n", out.toString());
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @CsvSource({"PLAIN", "TTY"})
+    void registryText_withControlCharacters_isPrintedAsSpaces(ProgressMode mode) {
+        Descriptor a = blob("a", MIB);
+        String hostile = "{\"os\":\"linux\",\"architecture\":\"amd64\",\"variant\":\"v8\\u001b[31m\\u0007\\r\\u001b[2J\","
+                + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
+        ResolvedImage image = image("registry.test/app:1", List.of(a), hostile);
+        ProgressRenderer progress = progress(mode);
+
+        progress.resolved(image);
+        counts.started(a, false);
+        advance(1);
+        counts.transferred(a, MIB);
+        counts.finished(a);
+        progress.tick();
+        progress.done("app.tar", result(image), TimeUnit.SECONDS.toNanos(1));
+
+        String text = drain();
+        assertTrue(text.contains("(linux/amd64/v8 [31m   [2j, 1 layers, 1.0 MiB)"), text);
+        String withoutOwnEscapes = text.replaceAll("\r?\033\\[\\d*[AKJ]", "").replace("\r", "");
+        assertFalse(withoutOwnEscapes.chars().anyMatch(c -> c != '\n' && Character.isISOControl(c)),
+                "no control characters but the renderer's own cursor movement: " + text);
     }
 
     @ParameterizedTest(name = "[{index}] quiet={0} {1}={2} terminal={3} TERM={4} -> {5}")
