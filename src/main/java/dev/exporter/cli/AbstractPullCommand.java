@@ -15,7 +15,6 @@ import dev.exporter.transfer.OutputFile;
 import dev.exporter.transfer.ImageSink;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,7 +23,6 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -37,9 +35,8 @@ abstract class AbstractPullCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "IMAGE", arity = "0..*",
-            description = "Images to export, as docker names them: alpine, user/app:1, host:5000/a/b:tag, name@sha256:...")
-    List<String> images = new ArrayList<>();
+    @Mixin
+    ImageArgument.Several images;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE",
             description = "Archive to write ('-': standard output), or the folder for --format oci-dir."
@@ -51,10 +48,8 @@ abstract class AbstractPullCommand implements Callable<Integer> {
                     + " also reads), oci-dir (the same layout as a folder; exports add to it).")
     OutputFormat format;
 
-    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]",
-            description = "Platform to pick from multi-platform images (default: the host's, " + "linux/${os.arch}"
-                    + "). With --format oci/oci-dir it may be given several times to keep a subset.")
-    List<String> platforms = new ArrayList<>();
+    @Mixin
+    PlatformOption platform = new PlatformOption(PlatformOption.Default.HOST);
 
     @Option(names = "--all-platforms", description = "Keep a multi-platform tag's whole index and every platform (oci and oci-dir only).")
     boolean allPlatforms;
@@ -89,7 +84,7 @@ abstract class AbstractPullCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<ImageReference> references = references();
+        List<ImageReference> references = images.references();
         List<Platform> wanted = platforms();
         if (jobs < 1 || jobs > 64) {
             throw usage("--jobs must be between 1 and 64, got " + jobs);
@@ -102,13 +97,14 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         if (toStdout && System.console() != null) {
             throw usage("refusing to write an archive to a terminal: redirect standard output or use -o FILE");
         }
-        Progress progress = Progress.attach(spec.commandLine(), quiet);
+        TransferCounter counter = new TransferCounter(System::nanoTime);
+        ProgressRenderer progress = ProgressRenderer.attach(spec.commandLine(), quiet, counter);
         // Temporary files go beside the output (renames stay atomic), or to the temporary folder for a stream or a
         // device: never into /dev.
         Path workParent = toStdout || OutputFile.isPassThrough(target) ? Path.of(System.getProperty("java.io.tmpdir"))
                 : target.toAbsolutePath().getParent();
         Exporter exporter = new Exporter(registry.client(),
-                new ExportOptions(wanted, allPlatforms, jobs, workParent, cacheDir(), progress));
+                new ExportOptions(wanted, allPlatforms, jobs, workParent, cacheDir(), counter));
         long start = System.nanoTime();
         ExportPlan plan = exporter.plan(references, format == OutputFormat.oci_dir
                 ? List.of(OciDirectorySink.blobs(target)) : List.of());
@@ -150,38 +146,13 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         }
     }
 
-    private List<ImageReference> references() {
-        if (images.isEmpty()) {
-            throw usage("missing IMAGE: name at least one image to export");
-        }
-        List<ImageReference> references = new ArrayList<>();
-        for (String image : images) {
-            try {
-                references.add(ImageReference.parse(image));
-            } catch (IllegalArgumentException e) {
-                throw usage(e.getMessage());
-            }
-        }
-        return references;
-    }
-
     private List<Platform> platforms() {
-        List<Platform> wanted = new ArrayList<>();
-        for (String platform : platforms) {
-            try {
-                wanted.add(Platform.parse(platform));
-            } catch (IllegalArgumentException e) {
-                throw usage("--platform: " + e.getMessage());
-            }
-        }
+        List<Platform> wanted = platform.platforms();
         if (format == OutputFormat.docker && allPlatforms) {
             throw usage("--all-platforms needs --format oci or oci-dir: a docker archive holds one platform per image");
         }
         if (format == OutputFormat.docker && wanted.size() > 1) {
             throw usage("several --platform values need --format oci or oci-dir: a docker archive holds one platform per image");
-        }
-        if (wanted.isEmpty()) {
-            wanted.add(Platform.host());
         }
         return wanted;
     }

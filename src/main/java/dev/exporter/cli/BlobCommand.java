@@ -45,7 +45,7 @@ public final class BlobCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        ImageReference repository = CommandArguments.reference(spec, image);
+        ImageReference repository = ImageArgument.parse(spec, image);
         Digest digest = CommandArguments.digest(spec, digestText);
         boolean toStdout = "-".equals(output);
         if (toStdout && System.console() != null) {

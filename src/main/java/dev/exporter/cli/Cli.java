@@ -3,17 +3,18 @@ package dev.exporter.cli;
 import dev.exporter.image.ContentException;
 import dev.exporter.image.ManifestException;
 import dev.exporter.registry.RegistryException;
+import dev.exporter.text.Printable;
 import dev.exporter.transfer.TempPaths;
 import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
-import java.util.regex.Pattern;
 
 /** Builds the picocli command line with this tool's error handling and exit codes. */
 public final class Cli {
@@ -84,27 +85,24 @@ public final class Cli {
         if (e instanceof CommandLine.ParameterException pe) {
             return usageError(pe, new String[0]);
         }
-        err.println("exporter: " + printable(message(e)));
+        err.println("exporter: " + Printable.line(message(e)));
         if (debug) {
-            e.printStackTrace(err);
+            printStackTrace(e, err);
         }
         err.flush();
         return ExitCodes.FAILURE;
     }
 
     /**
-     * The message as one printable line without credentials: text from a registry can hold control characters
-     * (terminal escapes, newlines), and no error should ever show a token or password.
+     * The stack trace a line at a time through {@link Printable}: messages in it came from registries and may hold
+     * terminal escapes or echo an {@code Authorization} header. The tab that indents a frame is the JDK's own and stays.
      */
-    static String printable(String message) {
-        String line = String.valueOf(message).replaceAll("[\\p{Cntrl}\\u2028\\u2029]", " ");
-        line = CREDENTIAL.matcher(line).replaceAll("$1 <redacted>");
-        return JWT.matcher(line).replaceAll("<redacted>");
+    static void printStackTrace(Throwable e, PrintWriter err) {
+        StringWriter trace = new StringWriter();
+        e.printStackTrace(new PrintWriter(trace));
+        trace.toString().lines().forEach(line -> err.println(line.startsWith("\t")
+                ? "\t" + Printable.line(line.substring(1)) : Printable.line(line)));
     }
-
-    private static final Pattern CREDENTIAL = Pattern.compile(
-            "(?i)\\b(bearer|basic)\\s+(?=[A-Za-z0-9._~+/=-]*[0-9+/=._~-])[A-Za-z0-9._~+/=-]{12,}");
-    private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*");
 
     /** One line saying what went wrong; library exceptions already say what was being done to what. */
     static String message(Throwable e) {

@@ -6,10 +6,6 @@ import dev.exporter.remote.RegistryImages;
 import dev.exporter.image.ResolvedImage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -20,23 +16,19 @@ import java.util.concurrent.Callable;
         description = "Print the config JSON of an image exactly as the registry serves it; its sha256 is the image id.")
 public final class ConfigCommand implements Callable<Integer> {
 
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    ImageArgument image;
 
-    @Parameters(paramLabel = "IMAGE", description = "Image, e.g. alpine:3.19, host:5000/a/b:tag, name@sha256:...")
-    String image;
-
-    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]",
-            description = "Platform to pick from multi-platform images (default: the host's, ${DEFAULT-VALUE}).")
-    String platform = Platform.host().toString();
+    @Mixin
+    PlatformOption platform = new PlatformOption(PlatformOption.Default.HOST);
 
     @Mixin
     RegistryOptions registry;
 
     @Override
     public Integer call() throws IOException {
-        ImageReference reference = CommandArguments.reference(spec, image);
-        Platform wanted = CommandArguments.platform(spec, platform);
+        ImageReference reference = image.reference();
+        Platform wanted = platform.platform();
         ResolvedImage resolved = new RegistryImages(registry.client()).resolve(reference, wanted);
         OutputStream out = CommandArguments.rawStdout();
         out.write(resolved.config().raw());

@@ -14,14 +14,15 @@ import dev.exporter.image.ManifestDocument;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.reference.Platform;
 import dev.exporter.remote.RegistryImages;
+import dev.exporter.text.Printable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -43,12 +44,11 @@ public final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "IMAGE", description = "Image, e.g. alpine:3.19, host:5000/a/b:tag, name@sha256:...")
-    String image;
+    @Mixin
+    ImageArgument image;
 
-    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]",
-            description = "Platform to describe from a multi-platform index (default: the host's, if the index has it).")
-    String platform;
+    @Mixin
+    PlatformOption platform = new PlatformOption(PlatformOption.Default.HOST_IF_PRESENT);
 
     @Option(names = "--json", description = "Print the summary as JSON for scripts (fields below).")
     boolean json;
@@ -58,21 +58,23 @@ public final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws JsonProcessingException {
-        ImageReference reference = CommandArguments.reference(spec, image);
-        Platform asked = CommandArguments.platform(spec, platform);
+        ImageReference reference = image.reference();
+        Platform wanted = platform.platform();
         RegistryImages resolver = new RegistryImages(registry.client());
-        ObjectNode summary = summarize(resolver, reference, asked);
+        ObjectNode summary = summarize(resolver, reference, wanted, platform.required());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(summary));
         } else {
-            printText(out, summary, asked == null ? Platform.host() : asked);
+            printText(out, summary, wanted);
         }
         out.flush();
         return ExitCodes.OK;
     }
 
-    private static ObjectNode summarize(RegistryImages resolver, ImageReference reference, Platform asked) {
+    /** @param required whether {@code wanted} was asked for, so that an index without it is an error */
+    private static ObjectNode summarize(RegistryImages resolver, ImageReference reference, Platform wanted,
+                                        boolean required) {
         ManifestDocument top = resolver.manifest(reference);
         ObjectNode summary = Json.object();
         summary.put("reference", reference.toString());
@@ -92,11 +94,10 @@ public final class InspectCommand implements Callable<Integer> {
                     .put("mediaType", entry.mediaType())
                     .put("size", entry.size());
         }
-        Platform wanted = asked == null ? Platform.host() : asked;
         Optional<Descriptor> chosen = index.select(wanted);
         if (chosen.isEmpty()) {
-            if (asked != null) {
-                RegistryImages.choose(reference, index, asked); // throws, listing the platforms the index has
+            if (required) {
+                RegistryImages.choose(reference, index, wanted); // throws, listing the platforms the index has
             }
             summary.putNull("image");
             return summary;
@@ -152,6 +153,7 @@ public final class InspectCommand implements Callable<Integer> {
         return strings;
     }
 
+    /** Every value shown came from the registry, so each passes through {@link Printable} on its way out. */
     private static void printText(PrintWriter out, ObjectNode summary, Platform wanted) {
         row(out, "Reference", summary.get("reference").asText());
         row(out, "Digest", summary.get("digest").asText());
@@ -160,8 +162,8 @@ public final class InspectCommand implements Callable<Integer> {
         if (platforms.isArray()) {
             out.println(platforms.isEmpty() ? "Platforms:     none" : "Platforms:");
             for (JsonNode p : platforms) {
-                out.printf("  %-16s %s  %s%n", p.get("platform").asText(), p.get("digest").asText(),
-                        Progress.size(p.get("size").asLong()));
+                out.println(Printable.line(String.format(Locale.ROOT, "  %-16s %s  %s", p.get("platform").asText(),
+                        p.get("digest").asText(), Units.size(p.get("size").asLong()))));
             }
         }
         JsonNode image = summary.get("image");
@@ -182,18 +184,21 @@ public final class InspectCommand implements Callable<Integer> {
         row(out, "Cmd", text(image.get("cmd")));
         out.printf("Layers (%d):%n", image.get("layerCount").asInt());
         for (JsonNode layer : image.get("layers")) {
-            out.printf("  %s  %-10s  %s%n", layer.get("digest").asText(),
-                    Progress.size(layer.get("size").asLong()), layer.get("mediaType").asText());
+            out.println(Printable.line(String.format(Locale.ROOT, "  %s  %-10s  %s", layer.get("digest").asText(),
+                    Units.size(layer.get("size").asLong()), layer.get("mediaType").asText())));
         }
         long total = image.get("totalLayerSize").asLong();
-        row(out, "Total", Progress.size(total) + " (" + total + " bytes)");
+        row(out, "Total", Units.size(total) + " (" + total + " bytes)");
     }
 
     private static void row(PrintWriter out, String label, String value) {
-        out.printf("%-14s %s%n", label + ":", value);
+        out.println(Printable.line(String.format(Locale.ROOT, "%-14s %s", label + ":", value)));
     }
 
-    /** Text as is, arrays as JSON (so {@code ["sh", "-c", "a b"]} stays unambiguous), null as "-". */
+    /**
+     * Text as is, arrays as JSON (so {@code ["sh", "-c", "a b"]} stays unambiguous), null as "-". Arrays keep
+     * control characters escaped as JSON escapes them; text is made printable by the row.
+     */
     private static String text(JsonNode value) {
         if (value == null || value.isNull()) {
             return "-";

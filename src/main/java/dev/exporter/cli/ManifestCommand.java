@@ -13,7 +13,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
@@ -30,12 +29,11 @@ public final class ManifestCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "IMAGE", description = "Image, e.g. alpine:3.19, host:5000/a/b:tag, name@sha256:...")
-    String image;
+    @Mixin
+    ImageArgument image;
 
-    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]",
-            description = "When IMAGE is a multi-platform index, print this platform's manifest instead of the index.")
-    String platform;
+    @Mixin
+    PlatformOption platform = new PlatformOption(PlatformOption.Default.INDEX);
 
     @Option(names = "--digest", description = "Print only the digest, followed by a newline.")
     boolean digestOnly;
@@ -45,8 +43,8 @@ public final class ManifestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        ImageReference reference = CommandArguments.reference(spec, image);
-        Platform wanted = CommandArguments.platform(spec, platform);
+        ImageReference reference = image.reference();
+        Platform wanted = platform.platform();
         RegistryClient client = registry.client();
         byte[] raw;
         Digest digest;

@@ -56,7 +56,7 @@ public final class VerifyCommand implements Callable<Integer> {
                     : Printable.line(String.join(", ", result.image().names()));
             String digest = result.image().root().digest().toString();
             if (result.ok()) {
-                out.printf("OK       %s  %s  (%d blobs, %s)%n", name, digest, result.blobs(), Progress.size(result.bytes()));
+                out.printf("OK       %s  %s  (%d blobs, %s)%n", name, digest, result.blobs(), Units.size(result.bytes()));
             } else {
                 ok = false;
                 for (String problem : result.problems()) {

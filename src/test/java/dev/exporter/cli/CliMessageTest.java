@@ -1,12 +1,18 @@
 package dev.exporter.cli;
 
+import dev.exporter.text.Printable;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CliMessageTest {
 
@@ -27,6 +33,25 @@ class CliMessageTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("messages")
     void printable_isOneLineWithoutSecrets(String name, String message, String expected) {
-        assertEquals(expected, Cli.printable(message));
+        assertEquals(expected, Printable.line(message));
+    }
+
+    @Test
+    void debugStackTrace_redactsCredentialsAndControlCharactersButKeepsTheFrames() {
+        RuntimeException cause = new RuntimeException("registry echoed Authorization: Basic YWxpY2U6c2VjcmV0cGFzcw==\u001b[2J");
+        RuntimeException e = new RuntimeException("pull manifest a/b:1: 400 Bad Request: Bearer abc.def-123_456\r\u0007", cause);
+        StringWriter err = new StringWriter();
+
+        Cli.printStackTrace(e, new PrintWriter(err, true));
+
+        String trace = err.toString();
+        assertFalse(trace.contains("YWxpY2U6c2VjcmV0cGFzcw=="), trace);
+        assertFalse(trace.contains("abc.def-123_456"), trace);
+        assertTrue(trace.contains("Authorization: Basic <redacted>"), trace);
+        assertTrue(trace.contains("400 Bad Request: Bearer <redacted>"), trace);
+        assertFalse(trace.chars().anyMatch(c -> c != '\n' && c != '\t' && Character.isISOControl(c)), trace);
+        assertTrue(trace.lines().count() > 4, "one line per frame: " + trace);
+        assertTrue(trace.lines().anyMatch(line -> line.startsWith("\tat dev.exporter.cli.CliMessageTest.")), trace);
+        assertTrue(trace.contains("Caused by: java.lang.RuntimeException: registry echoed"), trace);
     }
 }

@@ -4,10 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.exporter.image.Json;
 import dev.exporter.reference.Platform;
+import dev.exporter.testing.Compression;
 import dev.exporter.testing.Digests;
 import dev.exporter.testing.ExporterCli;
+import dev.exporter.testing.ImageBuilder;
 import dev.exporter.testing.ImageFormat;
 import dev.exporter.testing.Layer;
+import dev.exporter.testing.LayerSpec;
 import dev.exporter.testing.LocalRegistry;
 import dev.exporter.testing.RegistryPusher;
 import dev.exporter.testing.SharedRegistries;
@@ -316,6 +319,25 @@ class InspectCommandsTest {
         assertEquals(0, text.exitCode(), text.stderr());
         assertTrue(text.stdoutText().contains("No image for the host platform " + host + "; choose one of the above with --platform."),
                 text.stdoutText());
+    }
+
+    @Test
+    void inspect_text_withControlCharactersInTheConfig_printsThemAsSpaces() {
+        String hostile = "\u001b[31mred\u0007bell\rreturn";
+        TestImage image = ImageBuilder.of(ImageFormat.OCI)
+                .layer(LayerSpec.empty().file("hostile.txt", "hostile\n"), Compression.GZIP)
+                .entrypoint(hostile)
+                .configure(config -> config.put("created", hostile).put("os", "linux" + hostile))
+                .build();
+        new RegistryPusher(registry).push(image, "inspect/hostile", "v1");
+
+        ExporterCli.Result result = ExporterCli.create().run("inspect", registry.hostPort() + "/inspect/hostile:v1");
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        String text = result.stdoutText();
+        assertTrue(text.contains("Created:        [31mred bell return\n"), text);
+        assertTrue(text.contains("Platform:      linux [31mred bell return/"), text);
+        assertFalse(text.chars().anyMatch(c -> c != '\n' && Character.isISOControl(c)), text);
     }
 
     @Test

@@ -1,6 +1,5 @@
 package dev.exporter.cli;
 
-import dev.exporter.cli.Progress.Mode;
 import dev.exporter.export.ExportResult;
 import dev.exporter.image.Descriptor;
 import dev.exporter.image.Image;
@@ -27,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The drawing logic with a fake clock and a string for stderr; no thread runs, the test calls tick(). */
+/** Counting and drawing with a fake clock and a string for stderr; no thread runs, the test calls tick(). */
 class ProgressTest {
 
     private static final long MIB = 1024 * 1024;
@@ -36,8 +35,16 @@ class ProgressTest {
     private final StringWriter out = new StringWriter();
     private final AtomicLong clock = new AtomicLong(1_000_000_000L);
 
-    private Progress progress(Mode mode) {
-        return new Progress(new PrintWriter(out), mode, clock::get, 100, false);
+    /** What the download threads report to; the renderer of the last {@link #progress} call draws from it. */
+    private TransferCounter counts;
+
+    private ProgressRenderer progress(ProgressMode mode) {
+        return progress(mode, 100);
+    }
+
+    private ProgressRenderer progress(ProgressMode mode, int width) {
+        counts = new TransferCounter(clock::get);
+        return new ProgressRenderer(new PrintWriter(out), mode, clock::get, width, false, counts);
     }
 
     private void advance(double seconds) {
@@ -56,9 +63,13 @@ class ProgressTest {
     }
 
     private static ResolvedImage image(String reference, List<Descriptor> layers) {
+        return image(reference, layers, "{\"os\":\"linux\",\"architecture\":\"amd64\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}");
+    }
+
+    /** An image with this config JSON; its empty {@code diff_ids} get one entry per layer. */
+    private static ResolvedImage image(String reference, List<Descriptor> layers, String template) {
         String diffIds = String.join(",", layers.stream().map(l -> "\"" + l.digest() + "\"").toList());
-        String json = "{\"os\":\"linux\",\"architecture\":\"amd64\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":["
-                + diffIds + "]}}";
+        String json = template.replace("\"diff_ids\":[]", "\"diff_ids\":[" + diffIds + "]");
         byte[] raw = json.getBytes(StandardCharsets.UTF_8);
         Digest configDigest = Digest.sha256Of(raw);
         ImageConfig config = ImageConfig.parse(raw, configDigest, "test config");
@@ -81,26 +92,26 @@ class ProgressTest {
         Descriptor a = blob("a", 10 * MIB);
         Descriptor b = blob("b", 30 * MIB);
         ResolvedImage image = image("registry.test/app:1", List.of(a, b));
-        Progress progress = progress(Mode.PLAIN);
+        ProgressRenderer progress = progress(ProgressMode.PLAIN);
 
         progress.resolved(image);
         progress.tick();
         assertEquals("registry.test/app:1: " + image.digest() + " (linux/amd64, 2 layers, 40.0 MiB)\n", drain());
 
-        progress.started(a, false);
-        progress.started(b, false);
+        counts.started(a, false);
+        counts.started(b, false);
         for (int second = 1; second <= 4; second++) {
             advance(1);
-            progress.transferred(a, 2 * MIB);
-            progress.transferred(b, 2 * MIB);
+            counts.transferred(a, 2 * MIB);
+            counts.transferred(b, 2 * MIB);
             progress.tick();
         }
         assertEquals("", drain(), "nothing before five seconds");
 
         advance(1);
-        progress.transferred(a, 2 * MIB);
-        progress.transferred(b, 2 * MIB);
-        progress.finished(a);
+        counts.transferred(a, 2 * MIB);
+        counts.transferred(b, 2 * MIB);
+        counts.finished(a);
         progress.tick();
         // 20 MiB of 40 MiB; the last 3 s moved 12 MiB, so 4 MiB/s and 5 s for the remaining 20 MiB.
         assertEquals(a.digest().shortHex() + ": Done 10.0 MiB in 5.0 s\n"
@@ -110,8 +121,8 @@ class ProgressTest {
         progress.tick();
         assertEquals("", drain(), "the next total comes five seconds later");
 
-        progress.transferred(b, 20 * MIB);
-        progress.finished(b);
+        counts.transferred(b, 20 * MIB);
+        counts.finished(b);
         progress.done("app.tar", result(image), TimeUnit.MILLISECONDS.toNanos(6300));
         String end = drain();
         assertEquals(b.digest().shortHex() + ": Done 30.0 MiB in 6.0 s\n"
@@ -123,10 +134,10 @@ class ProgressTest {
     void plain_cachedBlobs_sayCachedAndCountInTheSummary() {
         Descriptor a = blob("a", 2 * MIB);
         ResolvedImage image = image("registry.test/app:1", List.of(a));
-        Progress progress = progress(Mode.PLAIN);
+        ProgressRenderer progress = progress(ProgressMode.PLAIN);
         progress.resolved(image);
-        progress.started(a, true);
-        progress.finished(a);
+        counts.started(a, true);
+        counts.finished(a);
         drain();
 
         progress.done("app.tar", result(image), TimeUnit.MILLISECONDS.toNanos(400));
@@ -142,15 +153,15 @@ class ProgressTest {
         Descriptor b = blob("b", 20 * MIB);
         Descriptor c = blob("c", 4 * MIB);
         ResolvedImage image = image("registry.test/app:1", List.of(a, b, c));
-        Progress progress = progress(Mode.TTY);
+        ProgressRenderer progress = progress(ProgressMode.TTY);
         String sa = a.digest().shortHex();
         String sb = b.digest().shortHex();
         String sc = c.digest().shortHex();
 
         progress.resolved(image);
-        progress.started(a, false);
-        progress.started(c, true);
-        progress.finished(c);
+        counts.started(a, false);
+        counts.started(c, true);
+        counts.finished(c);
         progress.tick();
         String first = drain();
         assertTrue(first.startsWith("registry.test/app:1: "), first);
@@ -159,7 +170,7 @@ class ProgressTest {
                 sc + ": Cached 4.0 MiB", "Total: 4.0 MiB / 34.0 MiB (11%)"), frameLines(first));
 
         advance(1);
-        progress.transferred(a, 5 * MIB);
+        counts.transferred(a, 5 * MIB);
         progress.tick();
         String second = drain();
         assertTrue(second.startsWith("\r" + ESC + "4A"), "moves up over the four lines drawn: " + second);
@@ -172,11 +183,11 @@ class ProgressTest {
         progress.tick();
         assertEquals("", drain(), "an unchanged frame is not drawn again");
 
-        progress.transferred(a, 5 * MIB);
-        progress.finished(a);
-        progress.started(b, false);
-        progress.transferred(b, 20 * MIB);
-        progress.finished(b);
+        counts.transferred(a, 5 * MIB);
+        counts.finished(a);
+        counts.started(b, false);
+        counts.transferred(b, 20 * MIB);
+        counts.finished(b);
         progress.done("app.tar", result(image), TimeUnit.MILLISECONDS.toNanos(1200));
         String end = drain();
         assertTrue(end.startsWith("\r" + ESC + "4A"), end);
@@ -193,12 +204,12 @@ class ProgressTest {
             layers.add(blob("layer " + i, MIB));
         }
         ResolvedImage image = image("registry.test/big:1", layers);
-        Progress progress = progress(Mode.TTY);
+        ProgressRenderer progress = progress(ProgressMode.TTY);
         progress.resolved(image);
         for (int i = 0; i < 25; i++) {
-            progress.started(layers.get(i), i < 5);
+            counts.started(layers.get(i), i < 5);
             if (i < 20) {
-                progress.finished(layers.get(i));
+                counts.finished(layers.get(i));
             }
         }
         drain();
@@ -217,14 +228,14 @@ class ProgressTest {
     @Test
     void tty_linesAreCutToTheTerminalWidth() {
         Descriptor a = blob("a", 10 * MIB);
-        Progress progress = new Progress(new PrintWriter(out), Mode.TTY, clock::get, 40, false);
+        ProgressRenderer progress = progress(ProgressMode.TTY, 40);
         progress.resolved(image("registry.test/app:1", List.of(a)));
-        progress.started(a, false);
+        counts.started(a, false);
         advance(1);
-        progress.transferred(a, 3 * MIB);
+        counts.transferred(a, 3 * MIB);
         progress.tick();
         advance(1);
-        progress.transferred(a, 3 * MIB);
+        counts.transferred(a, 3 * MIB);
         progress.tick();
 
         for (String line : frameLines(drain())) {
@@ -235,15 +246,15 @@ class ProgressTest {
     @Test
     void tty_outputFromElsewhere_stopsTheDrawingSoAnErrorStaysLast() {
         Descriptor a = blob("a", 10 * MIB);
-        Progress progress = progress(Mode.TTY);
+        ProgressRenderer progress = progress(ProgressMode.TTY);
         progress.resolved(image("registry.test/app:1", List.of(a)));
-        progress.started(a, false);
+        counts.started(a, false);
         progress.tick();
         PrintWriter shared = progress.sharedErr();
 
         shared.println("exporter: pull blob " + a.digest() + ": blob not found");
         advance(1);
-        progress.transferred(a, MIB);
+        counts.transferred(a, MIB);
         progress.tick();
 
         String text = drain();
@@ -253,12 +264,12 @@ class ProgressTest {
     @Test
     void restartedDownload_discardedBytesAreTakenBack() {
         Descriptor a = blob("a", 10 * MIB);
-        Progress progress = progress(Mode.TTY);
+        ProgressRenderer progress = progress(ProgressMode.TTY);
         progress.resolved(image("registry.test/app:1", List.of(a)));
-        progress.started(a, false);
-        progress.transferred(a, 6 * MIB);
-        progress.transferred(a, -6 * MIB);
-        progress.transferred(a, MIB);
+        counts.started(a, false);
+        counts.transferred(a, 6 * MIB);
+        counts.transferred(a, -6 * MIB);
+        counts.transferred(a, MIB);
         progress.tick();
 
         List<String> lines = frameLines(drain());
@@ -270,11 +281,11 @@ class ProgressTest {
     void quiet_printsNothingAtAll() {
         Descriptor a = blob("a", MIB);
         ResolvedImage image = image("registry.test/app:1", List.of(a));
-        Progress progress = progress(Mode.QUIET);
+        ProgressRenderer progress = progress(ProgressMode.QUIET);
         progress.resolved(image);
-        progress.started(a, false);
-        progress.transferred(a, MIB);
-        progress.finished(a);
+        counts.started(a, false);
+        counts.transferred(a, MIB);
+        counts.finished(a);
         advance(10);
         progress.tick();
         progress.done("app.tar", result(image), 1);
@@ -286,11 +297,11 @@ class ProgressTest {
     void none_printsOnlyTheSummary() {
         Descriptor a = blob("a", MIB);
         ResolvedImage image = image("registry.test/app:1", List.of(a));
-        Progress progress = progress(Mode.SUMMARY);
+        ProgressRenderer progress = progress(ProgressMode.SUMMARY);
         progress.resolved(image);
-        progress.started(a, false);
-        progress.transferred(a, MIB);
-        progress.finished(a);
+        counts.started(a, false);
+        counts.transferred(a, MIB);
+        counts.finished(a);
         advance(10);
         progress.tick();
         progress.done("app.tar", result(image), TimeUnit.SECONDS.toNanos(75));
@@ -302,13 +313,37 @@ class ProgressTest {
     void summary_severalImages_oneLineEachThenATotal() {
         ResolvedImage first = image("registry.test/a:1", List.of(blob("a", MIB)));
         ResolvedImage second = image("registry.test/b:1", List.of(blob("b", 2 * MIB)));
-        Progress progress = progress(Mode.PLAIN);
+        ProgressRenderer progress = progress(ProgressMode.PLAIN);
 
         progress.done("standard output", result(first, second), TimeUnit.MILLISECONDS.toNanos(2500));
 
         assertEquals("  registry.test/a:1 " + first.digest() + " (1.0 MiB)\n"
                 + "  registry.test/b:1 " + second.digest() + " (2.0 MiB)\n"
                 + "Wrote standard output: 2 images, 3.0 MiB in 2.5 s\n", out.toString());
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @CsvSource({"PLAIN", "TTY"})
+    void registryText_withControlCharacters_isPrintedAsSpaces(ProgressMode mode) {
+        Descriptor a = blob("a", MIB);
+        String hostile = "{\"os\":\"linux\",\"architecture\":\"amd64\",\"variant\":\"v8\\u001b[31m\\u0007\\r\\u001b[2J\","
+                + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
+        ResolvedImage image = image("registry.test/app:1", List.of(a), hostile);
+        ProgressRenderer progress = progress(mode);
+
+        progress.resolved(image);
+        counts.started(a, false);
+        advance(1);
+        counts.transferred(a, MIB);
+        counts.finished(a);
+        progress.tick();
+        progress.done("app.tar", result(image), TimeUnit.SECONDS.toNanos(1));
+
+        String text = drain();
+        assertTrue(text.contains("(linux/amd64/v8 [31m   [2j, 1 layers, 1.0 MiB)"), text);
+        String withoutOwnEscapes = text.replaceAll("\r?\033\\[\\d*[AKJ]", "").replace("\r", "");
+        assertFalse(withoutOwnEscapes.chars().anyMatch(c -> c != '\n' && Character.isISOControl(c)),
+                "no control characters but the renderer's own cursor movement: " + text);
     }
 
     @ParameterizedTest(name = "[{index}] quiet={0} {1}={2} terminal={3} TERM={4} -> {5}")
@@ -322,25 +357,25 @@ class ProgressTest {
             "false, OTHER,             x,     false, xterm, PLAIN",
             "false, OTHER,             x,     true,  dumb,  PLAIN",
     })
-    void detect_mode(boolean quiet, String name, String value, boolean terminal, String term, Mode expected) {
+    void detect_mode(boolean quiet, String name, String value, boolean terminal, String term, ProgressMode expected) {
         Map<String, String> env = new HashMap<>();
         env.put(name, value);
         if (term != null) {
             env.put("TERM", term);
         }
-        assertEquals(expected, Mode.detect(quiet, env, terminal));
+        assertEquals(expected, ProgressMode.detect(quiet, env, terminal));
     }
 
     @ParameterizedTest(name = "[{index}] {0} -> {1}")
     @CsvSource({"/dev/pts/3, true", "/dev/tty1, true", "/dev/null, false", "pipe:[12345], false",
             "/tmp/exporter-err.txt, false"})
     void terminalDevices(String link, boolean terminal) {
-        assertEquals(terminal, Progress.isTerminalDevice(link));
+        assertEquals(terminal, ProgressMode.isTerminalDevice(link));
     }
 
     @Test
     void rateMeter_measuresOverTheLastSecondsAndNeverGoesNegative() {
-        Progress.RateMeter meter = new Progress.RateMeter();
+        RateMeter meter = new RateMeter();
         meter.add(0, 0);
         assertEquals(0, meter.perSecond(), "one sample tells nothing");
         meter.add(TimeUnit.MILLISECONDS.toNanos(100), MIB);
@@ -356,21 +391,21 @@ class ProgressTest {
     @ParameterizedTest(name = "[{index}] {0} s -> {1}")
     @CsvSource({"0.2, 1s", "45, 45s", "59.5, 1m00s", "185, 3m05s", "7620, 2h07m"})
     void eta_format(double seconds, String expected) {
-        assertEquals(expected, Progress.eta(seconds));
+        assertEquals(expected, Units.eta(seconds));
     }
 
     @ParameterizedTest(name = "[{index}] {0}/{1} -> {3}")
     @CsvSource(delimiter = '|', value = {"0|100|10|[          ]", "50|100|10|[====>     ]", "99|100|10|[========> ]",
             "100|100|10|[==========]", "0|0|4|[====]", "-5|100|4|[    ]"})
     void bar_format(long done, long total, int width, String expected) {
-        assertEquals(expected, Progress.bar(done, total, width));
+        assertEquals(expected, ProgressLines.bar(done, total, width));
     }
 
     @Test
     void rateAndEta_emptyUntilThereIsARate() {
-        assertEquals("", Progress.rateAndEta(0, MIB));
-        assertEquals("  1.0 MiB/s  ETA 10s", Progress.rateAndEta(MIB, 10 * MIB));
-        assertEquals("  512 B/s  ETA 2s", Progress.rateAndEta(512, 1024));
+        assertEquals("", ProgressLines.rateAndEta(0, MIB));
+        assertEquals("  1.0 MiB/s  ETA 10s", ProgressLines.rateAndEta(MIB, 10 * MIB));
+        assertEquals("  512 B/s  ETA 2s", ProgressLines.rateAndEta(512, 1024));
     }
 
     /** The lines of the last frame in {@code text}: what is on screen after the terminal ran the escapes. */

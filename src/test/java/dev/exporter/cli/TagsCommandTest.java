@@ -124,6 +124,19 @@ class TagsCommandTest {
     }
 
     @Test
+    void tags_withControlCharactersInTags_printsThemAsSpaces() {
+        List<String> hostile = List.of("plain", "red\u001b[31m", "bell\u0007", "return\rover");
+        try (PagingTagRegistry fake = PagingTagRegistry.start("paging/hostile", hostile, 50, LinkStyle.RELATIVE)) {
+            ExporterCli.Result result = fakeCli().run("tags", "--plain-http", fake.hostPort() + "/paging/hostile");
+
+            assertEquals(0, result.exitCode(), result.stderr());
+            assertEquals("bell \nplain\nred [31m\nreturn over\n", result.stdoutText());
+            assertFalse(result.stdoutText().chars().anyMatch(c -> c != '\n' && Character.isISOControl(c)),
+                    result.stdoutText());
+        }
+    }
+
+    @Test
     void tags_withPageSizeZero_isAUsageError() {
         ExporterCli.Result result = ExporterCli.create().run("tags", "--page-size", "0", registry.hostPort() + "/inspect/tags");
 

@@ -10,15 +10,18 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * Guards tests that need an external binary (docker-registry, dockerd, ...).
  *
- * <p>Locally a missing tool skips (aborts) the test; on CI ({@code CI=true}) it fails it, so a
- * broken CI image cannot silently turn integration tests into no-ops.
+ * <p>A missing tool fails the test, locally as on CI ({@code CI=true}), so a machine without it cannot silently
+ * turn integration tests into no-ops. Only {@code EXPORTER_SKIP_INTEGRATION=1}, and never on CI, turns that into
+ * a skip (the test is aborted).
  */
 public final class ExternalTools {
+
+    static final String SKIP = "EXPORTER_SKIP_INTEGRATION";
 
     private ExternalTools() {
     }
 
-    /** Aborts (locally) or fails (on CI) the current test unless {@code binary} is on the PATH. */
+    /** Fails the current test unless {@code binary} is on the PATH; skips it instead with {@value #SKIP}=1 off CI. */
     public static void require(String binary) {
         if (isOnPath(binary)) {
             return;
@@ -26,7 +29,10 @@ public final class ExternalTools {
         if ("true".equalsIgnoreCase(System.getenv("CI"))) {
             fail("CI requires " + binary + "; install it in .ci/run");
         }
-        Assumptions.abort(binary + " is not on the PATH; skipping");
+        if ("1".equals(System.getenv(SKIP))) {
+            Assumptions.abort(binary + " is not on the PATH; skipping (" + SKIP + "=1)");
+        }
+        fail(binary + " is not on the PATH: install it (see .ci/run) or set " + SKIP + "=1 to skip integration tests");
     }
 
     /** Whether an executable file named {@code binary} exists in some PATH directory. */
