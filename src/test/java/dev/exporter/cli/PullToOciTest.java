@@ -231,6 +231,36 @@ class PullToOciTest {
         }
     }
 
+    /**
+     * Every file of the folder is rw-r--r-- and every folder rwxr-xr-x (under the usual umask 022), manifests included
+     * (stored through temporary files, which Java creates owner-only), also after a second export rewrote index.json.
+     */
+    @Test
+    void ociDir_writesFiles0644AndFolders0755() throws IOException {
+        TestIndex index = TestImages.multiPlatform(ImageFormat.OCI);
+        pusher.push(index, "oci/dir-modes", "v1");
+        pusher.push(TestImages.small(ImageFormat.OCI, "dir-modes"), "oci/dir-modes", "v2");
+        Path layout = dir.resolve("modes");
+        for (String tag : List.of("v1", "v2")) {
+            ExporterCli.Result result = ExporterCli.create().wrappedIn("sh", "-c", "umask 022 && exec \"$@\"", "sh")
+                    .run(registry.hostPort() + "/oci/dir-modes:" + tag, "--format", "oci-dir", "--all-platforms", "-q",
+                            "-o", layout.toString());
+            assertEquals(0, result.exitCode(), result.stderr());
+        }
+        List<Path> all;
+        try (var walk = Files.walk(layout)) {
+            all = walk.toList();
+        }
+        assertTrue(all.contains(layout.resolve("oci-layout")) && all.contains(layout.resolve("index.json"))
+                && all.contains(layout.resolve("manifest.json")), all.toString());
+        assertTrue(all.contains(layout.resolve("blobs/sha256/" + index.manifestDigest().substring(7))), "the index blob");
+        for (Path path : all) {
+            String expected = Files.isDirectory(path) ? "rwxr-xr-x" : "rw-r--r--";
+            assertEquals(expected, java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(path)),
+                    layout.relativize(path).toString());
+        }
+    }
+
     @Test
     void ociDir_replacesACorruptedBlob() throws IOException {
         TestImage image = TestImages.small(ImageFormat.OCI, "dir-corrupt");
