@@ -12,6 +12,7 @@ import dev.exporter.testing.RegistryPusher;
 import dev.exporter.testing.SharedDockerd;
 import dev.exporter.testing.SharedRegistries;
 import dev.exporter.testing.SharedResources;
+import dev.exporter.testing.TempDirs;
 import dev.exporter.testing.TestImage;
 import dev.exporter.testing.TestImages;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,8 +35,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Several images that share a tag in one OCI layout: each {@code ref.name} is the image's full reference, so
- * skopeo, umoci and oci-image-tool each find every image by its name (they picked one at random, called the tag
- * ambiguous or refused the layout when all were named by the bare tag), and docker load still loads them all.
+ * skopeo, umoci, oci-image-tool and podman each find every image by its name (they returned either image, called
+ * the tag ambiguous, refused the layout or asked which one was meant when all were named by the bare tag), and
+ * docker load still loads them all.
  */
 @ExtendWith(SharedResources.class)
 class OciLayoutNamesTest {
@@ -52,6 +54,7 @@ class OciLayoutNamesTest {
         ExternalTools.require("skopeo");
         ExternalTools.require("oci-image-tool");
         ExternalTools.require("umoci");
+        ExternalTools.require("podman");
         registry = SharedRegistries.anonymous();
         pusher = new RegistryPusher(registry);
     }
@@ -91,6 +94,23 @@ class OciLayoutNamesTest {
 
     /** Every consumer addresses every image by its ref.name and reads that image (its config digest). */
     private void assertEveryToolReadsEveryImage(Path layout, Map<String, TestImage> images) {
+        // podman in a store of its own (vfs needs no kernel features; the run root's path must be short)
+        Path podman = TempDirs.createShort("pdm");
+        try {
+            assertEveryToolReadsEveryImage(layout, images, podman);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        } finally {
+            TempDirs.deleteQuietly(podman);
+        }
+    }
+
+    private void assertEveryToolReadsEveryImage(Path layout, Map<String, TestImage> images, Path podman)
+            throws IOException {
+        // the test run points REGISTRY_AUTH_FILE at a file that does not exist, which podman refuses
+        Path authFile = Files.writeString(podman.resolve("auth.json"), "{\"auths\":{}}");
+        List<String> podmanStore = List.of("podman", "--root", podman.resolve("root").toString(),
+                "--runroot", podman.resolve("run").toString(), "--storage-driver", "vfs");
         // oci-image-tool 1.0.0-rc1 has no "imageLayout" type; "image" without --ref validates every index.json entry
         tool("oci-image-tool", "validate", "--type", "image", layout.toString());
         List<String> listed = tool("umoci", "ls", "--layout", layout.toString()).stdout().lines().sorted().toList();
@@ -101,27 +121,22 @@ class OciLayoutNamesTest {
             TestImage image = e.getValue();
             JsonNode manifest = json(tool("skopeo", "inspect", "--raw", "oci:" + layout + ":" + name).stdout());
             assertEquals(image.configDigest(), manifest.get("config").get("digest").asText(), "skopeo " + name);
-            // its --ref filter deletes from the list it walks and so skips the entry after each one it drops: with
+            // oci-image-tool's --ref filter deletes from the list it walks and so skips the entry after each one it drops: with
             // the wanted entry third it keeps two and calls the name "not unique"; each repetition filters again
             List<String> validate = new ArrayList<>(List.of("oci-image-tool", "validate", "--type", "image"));
             images.keySet().forEach(unused -> validate.addAll(List.of("--ref", "name=" + name)));
             validate.add(layout.toString());
             tool(validate.toArray(String[]::new));
             tool("umoci", "stat", "--image", layout + ":" + name);
+            List<String> pull = new ArrayList<>(podmanStore);
+            pull.addAll(List.of("pull", "-q", "--authfile", authFile.toString(), "oci:" + layout + ":" + name));
+            assertEquals(image.configDigest().substring(7), tool(pull.toArray(String[]::new)).stdout().strip(), "podman " + name);
             // umoci names the manifest it unpacked in the bundle's mtree file; the rootfs is that image's
             Path unpacked = dir.resolve("bundle-" + bundle++);
             tool("umoci", "unpack", "--image", layout + ":" + name, unpacked.toString());
             assertTrue(Files.exists(unpacked.resolve("sha256_" + image.manifestDigest().substring(7) + ".mtree")), "umoci " + name);
             String seed = image.config().path("config").path("Labels").path("org.opencontainers.image.title").asText();
-            assertTrue(readString(unpacked.resolve("rootfs/etc/os-release")).contains("SEED=" + seed), "umoci " + name);
-        }
-    }
-
-    private static String readString(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            throw new AssertionError(e);
+            assertTrue(Files.readString(unpacked.resolve("rootfs/etc/os-release")).contains("SEED=" + seed), "umoci " + name);
         }
     }
 

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class LayoutContentTest {
 
-    private static final String HEX = "0123456789abcdef".repeat(4);
+    private static final String HEX = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(nullValues = "none", value = {
