@@ -20,9 +20,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
 
 /** What both OCI sinks store: every manifest, index, config and layer of a plan, and the names to write. */
 final class LayoutContent {
+
+    /** The image-spec grammar of {@code org.opencontainers.image.ref.name} (annotations.md). */
+    private static final Pattern REF_NAME =
+            Pattern.compile("[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*(?:/[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*)*");
 
     private LayoutContent() {
     }
@@ -55,13 +60,25 @@ final class LayoutContent {
         return blobs;
     }
 
+    /**
+     * An image's {@code ref.name}: its full reference, the same as {@code io.containerd.image.name}
+     * ({@code 127.0.0.1:5000/a/x:1}, {@code host/a/x@sha256:...} when pulled by digest). A bare tag, as docker 25 and
+     * skopeo write, is shared by every repository with that tag, and consumers then pick one at random or refuse the
+     * layout; a full reference is unique and fits the grammar (the port's colon is a separator). The rare docker
+     * names outside the grammar ({@code __} or {@code ---} in a path, a tag ending in {@code .}, {@code _} or
+     * {@code -}) get none (null) rather than a shortened name that another image could share.
+     */
+    static String refName(String reference) {
+        return REF_NAME.matcher(reference).matches() ? reference : null;
+    }
+
     /** How the layout names each image in {@code index.json} and {@code manifest.json}. */
     static List<OciLayoutImage> names(ExportPlan plan) {
         List<OciLayoutImage> out = new ArrayList<>();
         for (ResolvedImage image : plan.images()) {
             ManifestDocument root = image.root();
             out.add(new OciLayoutImage(Descriptor.of(root.mediaType(), root.digest(), root.raw().length),
-                    image.reference().toString(), image.reference().tag(), image.manifest().config().digest(),
+                    image.reference().toString(), refName(image.reference().toString()), image.manifest().config().digest(),
                     image.manifest().layers().stream().map(Descriptor::digest).toList(), image.repoTags()));
         }
         return out;

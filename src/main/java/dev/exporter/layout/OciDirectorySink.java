@@ -10,7 +10,9 @@ import dev.exporter.transfer.ImageSink;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
+import java.util.Set;
 
 /**
  * An OCI layout folder (created if needed) that exports add to. Blobs already there are verified and not
@@ -40,7 +42,25 @@ public final class OciDirectorySink implements ImageSink {
             throw new IOException("write OCI layout " + dir + ": exists and is not a folder");
         }
         Files.createDirectories(dir);
-        LayoutContent.fetchAll(plan, downloads, new BlobStore(blobs(dir)));
+        for (Path blob : LayoutContent.fetchAll(plan, downloads, new BlobStore(blobs(dir))).values()) {
+            readableByAll(blob);
+        }
         OciLayoutWriter.updateDirectory(dir, LayoutContent.names(plan));
+    }
+
+    /**
+     * Manifests are stored through temporary files, which Java creates owner-only; a layout is content for other
+     * users' tools (like index.json, written rw-r--r--), so its blobs get read access for all. Blobs that already
+     * have it are left alone, so a shared layout whose files belong to someone else is not touched.
+     */
+    private static void readableByAll(Path blob) throws IOException {
+        try {
+            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(blob);
+            if (permissions.addAll(Set.of(PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ))) {
+                Files.setPosixFilePermissions(blob, permissions);
+            }
+        } catch (UnsupportedOperationException notPosix) {
+            // other file systems keep their defaults
+        }
     }
 }

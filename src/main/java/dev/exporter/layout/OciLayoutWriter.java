@@ -33,6 +33,8 @@ public final class OciLayoutWriter {
     static final String INDEX = "index.json";
     static final String DOCKER_MANIFEST = "manifest.json";
     static final String LAYOUT_MARKER = "oci-layout";
+    private static final String CONTAINERD_NAME = "io.containerd.image.name";
+    private static final String REF_NAME = "org.opencontainers.image.ref.name";
     private static final byte[] LAYOUT = "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8);
 
     private OciLayoutWriter() {
@@ -112,6 +114,11 @@ public final class OciLayoutWriter {
         return "blobs/" + digest.algorithm() + "/" + digest.hex();
     }
 
+    /**
+     * {@code index.json}: one entry per full name. An existing entry is replaced when either of its names is a new
+     * image's full name, so entries written before {@code ref.name} became the full reference (it was the bare tag)
+     * are replaced too; other entries are kept as they are.
+     */
     private static ObjectNode index(JsonNode existing, List<OciLayoutImage> images) {
         Set<String> replaced = new HashSet<>();
         images.forEach(image -> replaced.add(image.fullName()));
@@ -121,8 +128,9 @@ public final class OciLayoutWriter {
         ArrayNode manifests = index.putArray("manifests");
         if (existing != null) {
             for (JsonNode entry : existing.path("manifests")) {
-                String name = entry.path("annotations").path("io.containerd.image.name").asText(null);
-                if (name == null || !replaced.contains(name)) {
+                JsonNode annotations = entry.path("annotations");
+                if (!replaced.contains(annotations.path(CONTAINERD_NAME).asText(null))
+                        && !replaced.contains(annotations.path(REF_NAME).asText(null))) {
                     manifests.add(entry);
                 }
             }
@@ -137,9 +145,9 @@ public final class OciLayoutWriter {
             entry.put("digest", image.root().digest().toString());
             entry.put("size", image.root().size());
             ObjectNode annotations = entry.putObject("annotations");
-            annotations.put("io.containerd.image.name", image.fullName());
-            if (image.tag() != null) {
-                annotations.put("org.opencontainers.image.ref.name", image.tag());
+            annotations.put(CONTAINERD_NAME, image.fullName());
+            if (image.refName() != null) {
+                annotations.put(REF_NAME, image.refName());
             }
         }
         return index;

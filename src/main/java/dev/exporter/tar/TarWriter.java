@@ -14,6 +14,11 @@ import java.time.Instant;
  * A tar stream of root-owned entries with explicit times, written straight to a channel: file contents go through
  * {@link FileChannel#transferTo} (sendfile/copy_file_range), so gigabytes of layers never pass through the Java
  * heap. ustar headers, with a PAX extended header for names over 100 bytes and sizes of 8 GiB or more.
+ *
+ * <p>Headers are the ones {@code docker save} (20.10) writes through moby's {@code pkg/archive} and Go's
+ * {@code archive/tar}: the mode keeps the file-type bits ({@code 0100644}, {@code 040755}, {@code 0120777}) that
+ * moby adds back, owner 0/0 named root, devmajor/devminor written as zero octal; a PAX extended header is Go's
+ * ({@code PaxHeaders.0/}, mode, owner and time 0, no owner names, records sorted by key).
  */
 public final class TarWriter implements Closeable {
 
@@ -95,28 +100,32 @@ public final class TarWriter implements Closeable {
         byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
         byte[] linkBytes = link.getBytes(StandardCharsets.UTF_8);
         StringBuilder pax = new StringBuilder();
-        if (nameBytes.length > 100) {
-            pax.append(paxRecord("path", name));
-        }
         if (linkBytes.length > 100) {
             pax.append(paxRecord("linkpath", link));
+        }
+        if (nameBytes.length > 100) {
+            pax.append(paxRecord("path", name));
         }
         if (size > USTAR_MAX_SIZE) {
             pax.append(paxRecord("size", Long.toString(size)));
         }
         if (pax.length() > 0) {
             byte[] records = pax.toString().getBytes(StandardCharsets.UTF_8);
-            writeHeader("PaxHeaders/" + truncate(name, 80), 0100644, records.length, time, 'x', "");
+            int cut = name.lastIndexOf('/') + 1;
+            String paxName = name.substring(0, cut) + "PaxHeaders.0" + (cut == name.length() ? "" : "/" + name.substring(cut));
+            writeHeader(truncate(paxName, 100).replaceAll("/+$", ""), 0, records.length, Instant.EPOCH, 'x', "", false);
             put(records);
             pad(records.length);
         }
-        writeHeader(truncate(name, 100), mode, size > USTAR_MAX_SIZE ? 0 : size, time, type, truncate(link, 100));
+        writeHeader(truncate(name, 100), mode, size > USTAR_MAX_SIZE ? 0 : size, time, type, truncate(link, 100), true);
     }
 
-    private void writeHeader(String name, int mode, long size, Instant time, char type, String link) throws IOException {
+    /** {@code owned}: the entry's own header, with owner names and device numbers, not a PAX extended header. */
+    private void writeHeader(String name, int mode, long size, Instant time, char type, String link, boolean owned)
+            throws IOException {
         byte[] h = new byte[BLOCK];
         field(h, 0, 100, name.getBytes(StandardCharsets.UTF_8));
-        octal(h, 100, 8, mode & 07777);
+        octal(h, 100, 8, mode);
         octal(h, 108, 8, 0);
         octal(h, 116, 8, 0);
         octal(h, 124, 12, size);
@@ -126,10 +135,12 @@ public final class TarWriter implements Closeable {
         field(h, 157, 100, link.getBytes(StandardCharsets.UTF_8));
         field(h, 257, 6, "ustar\0".getBytes(StandardCharsets.US_ASCII));
         field(h, 263, 2, "00".getBytes(StandardCharsets.US_ASCII));
-        field(h, 265, 32, "root".getBytes(StandardCharsets.US_ASCII));
-        field(h, 297, 32, "root".getBytes(StandardCharsets.US_ASCII));
-        octal(h, 329, 8, 0);
-        octal(h, 337, 8, 0);
+        if (owned) {
+            field(h, 265, 32, "root".getBytes(StandardCharsets.US_ASCII));
+            field(h, 297, 32, "root".getBytes(StandardCharsets.US_ASCII));
+            octal(h, 329, 8, 0);
+            octal(h, 337, 8, 0);
+        }
         long checksum = 0;
         for (byte b : h) {
             checksum += b & 0xff;

@@ -87,7 +87,7 @@ class PullToOciTest {
         assertEquals(image.diffIds().size(), inspect.get("Layers").size());
         String raw = tool("skopeo", "inspect", "--raw", "oci-archive:" + out).stdout();
         assertEquals(new String(image.manifestBytes(), java.nio.charset.StandardCharsets.UTF_8), raw, "manifest bytes as served");
-        validateLayout(out, "v1", format);
+        validateLayout(out, ref, format);
         Path converted = dir.resolve("converted.tar");
         tool("skopeo", "copy", "oci-archive:" + out, "docker-archive:" + converted + ":converted/single:v1");
 
@@ -115,15 +115,15 @@ class PullToOciTest {
         JsonNode entry = layoutIndex.get("manifests").get(0);
         assertEquals(digest, entry.get("digest").asText(), "index digest equals the tag's digest");
         assertEquals(ref, entry.get("annotations").get("io.containerd.image.name").asText());
-        assertEquals("v1", entry.get("annotations").get("org.opencontainers.image.ref.name").asText());
+        assertEquals(ref, entry.get("annotations").get("org.opencontainers.image.ref.name").asText());
         Set<String> names = entryNames(out);
         for (TestImage child : index.children()) {
             assertTrue(names.contains("blobs/sha256/" + child.manifestDigest().substring(7)), child.platform().toString());
             child.blobs().keySet().forEach(blob -> assertTrue(names.contains("blobs/sha256/" + blob.substring(7)), blob));
         }
-        String raw = tool("skopeo", "inspect", "--raw", "oci-archive:" + out + ":v1").stdout();
+        String raw = tool("skopeo", "inspect", "--raw", "oci-archive:" + out + ":" + ref).stdout();
         assertEquals(new String(index.manifestBytes(), java.nio.charset.StandardCharsets.UTF_8), raw, "index bytes as served");
-        validateLayout(out, "v1", ImageFormat.OCI);
+        validateLayout(out, ref, ImageFormat.OCI);
 
         Dockerd docker = SharedDockerd.get();
         docker.removeAllImages();
@@ -154,7 +154,7 @@ class PullToOciTest {
         assertEquals(0, cached.exitCode(), cached.stderr());
         assertArrayEquals(streamed.stdout(), Files.readAllBytes(direct), "downloaded in place");
         assertArrayEquals(streamed.stdout(), Files.readAllBytes(viaCache), "copied in place from the cache");
-        validateLayout(direct, "v1", ImageFormat.OCI);
+        validateLayout(direct, ref, ImageFormat.OCI);
     }
 
     @Test
@@ -174,7 +174,7 @@ class PullToOciTest {
         subset.get("manifests").forEach(m -> kept.add(m.get("digest").asText()));
         assertEquals(List.of(index.child("linux/amd64").manifestDigest(), index.child("linux/arm64/v8").manifestDigest()), kept);
         assertTrue(!entryNames(out).contains("blobs/sha256/" + index.child("linux/arm/v7").manifestDigest().substring(7)));
-        validateLayout(out, "v1", ImageFormat.DOCKER);
+        validateLayout(out, ref, ImageFormat.DOCKER);
     }
 
     @Test
@@ -187,7 +187,7 @@ class PullToOciTest {
                 "-o", out.toString());
 
         assertEquals(0, result.exitCode(), result.stderr());
-        assertEquals(digest, json(tool("skopeo", "inspect", "oci-archive:" + out + ":v1").stdout()).get("Digest").asText());
+        assertEquals(digest, json(tool("skopeo", "inspect", "oci-archive:" + out + ":" + registry.hostPort() + "/oci/zstd:v1").stdout()).get("Digest").asText());
         for (var layer : image.layers()) {
             byte[] stored = PullToDockerTest.read(out, "blobs/sha256/" + layer.digest().substring(7));
             assertEquals(layer.blob().length, stored.length);
@@ -195,7 +195,7 @@ class PullToOciTest {
         // oci-image-tool (image-spec 1.0.1) predates the zstd media type; umoci reads the layout
         Path layout = Files.createTempDirectory(dir, "layout");
         tool("tar", "-xf", out.toString(), "-C", layout.toString());
-        assertTrue(tool("umoci", "ls", "--layout", layout.toString()).stdout().lines().toList().contains("v1"));
+        assertTrue(tool("umoci", "ls", "--layout", layout.toString()).stdout().lines().toList().contains(registry.hostPort() + "/oci/zstd:v1"));
     }
 
     @Test
@@ -221,13 +221,43 @@ class PullToOciTest {
 
         assertEquals(0, a.exitCode(), a.stderr());
         assertEquals(0, b.exitCode(), b.stderr());
-        assertEquals(firstDigest, json(tool("skopeo", "inspect", "oci:" + layout + ":1").stdout()).get("Digest").asText());
-        assertEquals(secondDigest, json(tool("skopeo", "inspect", "oci:" + layout + ":2").stdout()).get("Digest").asText());
+        assertEquals(firstDigest, json(tool("skopeo", "inspect", "oci:" + layout + ":" + registry.hostPort() + "/oci/dir-a:1").stdout()).get("Digest").asText());
+        assertEquals(secondDigest, json(tool("skopeo", "inspect", "oci:" + layout + ":" + registry.hostPort() + "/oci/dir-b:2").stdout()).get("Digest").asText());
         JsonNode dockerManifest = Json.parse(Files.readAllBytes(layout.resolve("manifest.json")), "manifest.json");
         assertEquals(2, dockerManifest.size());
-        tool("oci-image-tool", "validate", "--type", "image", "--ref", "name=1", layout.toString());
+        tool("oci-image-tool", "validate", "--type", "image", "--ref", "name=" + registry.hostPort() + "/oci/dir-a:1", layout.toString());
         try (var files = Files.list(layout.resolve("blobs/sha256"))) {
             assertTrue(files.noneMatch(f -> f.getFileName().toString().contains(".")), "no partial or temporary blobs");
+        }
+    }
+
+    /**
+     * Every file of the folder is rw-r--r-- and every folder rwxr-xr-x (under the usual umask 022), manifests included
+     * (stored through temporary files, which Java creates owner-only), also after a second export rewrote index.json.
+     */
+    @Test
+    void ociDir_writesFiles0644AndFolders0755() throws IOException {
+        TestIndex index = TestImages.multiPlatform(ImageFormat.OCI);
+        pusher.push(index, "oci/dir-modes", "v1");
+        pusher.push(TestImages.small(ImageFormat.OCI, "dir-modes"), "oci/dir-modes", "v2");
+        Path layout = dir.resolve("modes");
+        for (String tag : List.of("v1", "v2")) {
+            ExporterCli.Result result = ExporterCli.create().wrappedIn("sh", "-c", "umask 022 && exec \"$@\"", "sh")
+                    .run(registry.hostPort() + "/oci/dir-modes:" + tag, "--format", "oci-dir", "--all-platforms", "-q",
+                            "-o", layout.toString());
+            assertEquals(0, result.exitCode(), result.stderr());
+        }
+        List<Path> all;
+        try (var walk = Files.walk(layout)) {
+            all = walk.toList();
+        }
+        assertTrue(all.contains(layout.resolve("oci-layout")) && all.contains(layout.resolve("index.json"))
+                && all.contains(layout.resolve("manifest.json")), all.toString());
+        assertTrue(all.contains(layout.resolve("blobs/sha256/" + index.manifestDigest().substring(7))), "the index blob");
+        for (Path path : all) {
+            String expected = Files.isDirectory(path) ? "rwxr-xr-x" : "rw-r--r--";
+            assertEquals(expected, java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(path)),
+                    layout.relativize(path).toString());
         }
     }
 
@@ -273,13 +303,13 @@ class PullToOciTest {
      * Unpacks the archive and checks it with umoci, and for OCI-typed images also with oci-image-tool, which
      * rejects the Docker media types a registry may serve (kept verbatim to preserve digests).
      */
-    private void validateLayout(Path archive, String tag, ImageFormat format) throws IOException {
+    private void validateLayout(Path archive, String refName, ImageFormat format) throws IOException {
         Path layout = Files.createTempDirectory(dir, "layout");
         tool("tar", "-xf", archive.toString(), "-C", layout.toString());
         if (format == ImageFormat.OCI) {
-            tool("oci-image-tool", "validate", "--type", "image", "--ref", "name=" + tag, layout.toString());
+            tool("oci-image-tool", "validate", "--type", "image", "--ref", "name=" + refName, layout.toString());
         }
-        assertTrue(tool("umoci", "ls", "--layout", layout.toString()).stdout().lines().toList().contains(tag));
+        assertTrue(tool("umoci", "ls", "--layout", layout.toString()).stdout().lines().toList().contains(refName));
     }
 
     private static Set<String> entryNames(Path tar) throws IOException {

@@ -25,7 +25,7 @@ class TarWriterTest {
     Path dir;
 
     @Test
-    void entries_readBackWithTheirNamesContentTimesAndTypes_includingPaxLongNames() throws Exception {
+    void entries_readBackWithTheirNamesContentTimesTypesAndModes_includingPaxLongNames() throws Exception {
         Path content = dir.resolve("content.bin");
         byte[] bytes = new byte[70_000];
         new java.util.Random(1).nextBytes(bytes);
@@ -47,6 +47,8 @@ class TarWriterTest {
                 names.add(e.getName());
                 assertEquals(time.toEpochMilli(), e.getModTime().getTime(), e.getName());
                 assertEquals(0, e.getLongUserId());
+                // the file-type bits as docker save writes them, not just the permissions
+                assertEquals(e.isSymbolicLink() ? 0120777 : e.isDirectory() ? 040755 : 0100644, e.getMode(), e.getName());
                 if (e.getName().equals(longName)) {
                     assertArrayEquals(bytes, in.readAllBytes());
                 } else if (e.getName().equals("folder/small.txt")) {
@@ -60,6 +62,13 @@ class TarWriterTest {
         }
         assertEquals(List.of("folder/", "folder/small.txt", longName, "folder/link"), names);
         assertEquals(0, Files.size(tar) % 512);
+        // Go's archive/tar (docker's) names a PAX extended header <dir>/PaxHeaders.0/<file>, with mode and time 0
+        byte[] raw = Files.readAllBytes(tar);
+        int pax = new String(raw, StandardCharsets.ISO_8859_1).indexOf("blobs/sha512/PaxHeaders.0/aaa");
+        assertEquals(0, pax % 512, "a header starts with the PAX name");
+        assertEquals('x', raw[pax + 156]);
+        assertEquals("0000000", new String(raw, pax + 100, 7, StandardCharsets.US_ASCII));
+        assertEquals("00000000000", new String(raw, pax + 136, 11, StandardCharsets.US_ASCII));
         Process gnuTar = new ProcessBuilder("tar", "-tf", tar.toString()).redirectErrorStream(true).start();
         String listing = new String(gnuTar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, gnuTar.waitFor(), listing);
