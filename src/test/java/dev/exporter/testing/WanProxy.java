@@ -52,6 +52,8 @@ public final class WanProxy implements AutoCloseable {
 
     /** Chunk size: small enough that pacing is smooth (1 ms at 16 MB/s), big enough to be cheap. */
     static final int CHUNK = 16 * 1024;
+    /** Burst credit of the token buckets (see {@link TokenPacer}): 8 ms at 16 MB/s. */
+    static final int BURST = 8 * CHUNK;
 
     /**
      * @param delay          one-way delay, applied in each direction

@@ -210,7 +210,7 @@ class WanProxyTest {
         double seconds = (System.nanoTime() - start) / 1e9;
 
         assertEquals(size, got);
-        double floor = (size - WanProxy.CHUNK) / (double) cap + delayMs / 1000.0;
+        double floor = (size - WanProxy.BURST) / (double) cap + delayMs / 1000.0;
         assertTrue(seconds >= floor, "N bytes take at least N/cap + delay: " + seconds + " s < " + floor);
         // Delay paid per chunk would be 244 x 50 ms = 12 s; a window smaller than the bandwidth-delay product
         // would halve the rate. Either shows up as far more than this generous bound.
@@ -235,7 +235,7 @@ class WanProxyTest {
         double seconds = (System.nanoTime() - start) / 1e9;
 
         assertEquals(3L * size, got);
-        double floor = (3.0 * size - WanProxy.CHUNK) / total;
+        double floor = (3.0 * size - WanProxy.BURST) / total;
         assertTrue(seconds >= floor, "3 connections share the total cap: " + seconds + " s < " + floor);
     }
 
