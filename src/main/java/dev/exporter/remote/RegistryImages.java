@@ -20,8 +20,6 @@ import dev.exporter.transfer.BlobStore;
 import dev.exporter.transfer.VerifyingStream;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -150,16 +148,9 @@ public final class RegistryImages {
     /** The config from a local store, verified, or null when none holds it intact. */
     private byte[] stored(Descriptor config) {
         for (BlobStore store : local) {
-            Path path = store.path(config.digest());
-            try {
-                if (Files.isRegularFile(path) && Files.size(path) == config.size()) {
-                    try (VerifyingStream in = VerifyingStream.of(Files.newInputStream(path), config.digest(),
-                            config.size(), "read stored config " + path)) {
-                        return in.readAll(ImageConfig.MAX_SIZE);
-                    }
-                }
-            } catch (IOException | ContentException damaged) {
-                // not usable: ask the registry
+            byte[] raw = store.read(config, ImageConfig.MAX_SIZE);
+            if (raw != null) {
+                return raw;
             }
         }
         return null;

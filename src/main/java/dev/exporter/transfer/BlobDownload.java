@@ -134,18 +134,13 @@ final class BlobDownload implements BlobSource.BlobRead<Path> {
         }
     }
 
-    private interface LocalWrite<T> {
-        T run() throws IOException;
-    }
-
-    private <T> T localWrite(LocalWrite<T> write) {
+    /** A write to the landing; a failed one discards what the landing holds. */
+    private <T> T localWrite(DiskWrite<T> write) {
         try {
-            return write.run();
-        } catch (IOException e) {
+            return DiskWrite.run(action, landing, write);
+        } catch (UncheckedIOException e) {
             landing.discard();
-            String reason = e instanceof java.nio.file.FileSystemException f && f.getReason() != null
-                    ? f.getReason() : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            throw new UncheckedIOException(action + ": write " + landing + ": " + reason, e);
+            throw e;
         }
     }
 

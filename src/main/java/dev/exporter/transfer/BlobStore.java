@@ -61,6 +61,25 @@ public final class BlobStore {
         }
     }
 
+    /**
+     * The blob's content if the store holds it intact, read through the {@link VerifyingStream} and capped at
+     * {@code max} bytes; null when it is absent, damaged or unreadable (the caller fetches it instead).
+     */
+    public byte[] read(Descriptor blob, int max) {
+        Path path = path(blob.digest());
+        try {
+            if (!Files.isRegularFile(path) || Files.size(path) != blob.size()) {
+                return null;
+            }
+            try (VerifyingStream in = VerifyingStream.of(Files.newInputStream(path), blob.digest(), blob.size(),
+                    "read stored blob " + path)) {
+                return in.readAll(max);
+            }
+        } catch (IOException | ContentException damaged) {
+            return null;
+        }
+    }
+
     /** Stores small content (manifests, indexes) under its digest unless it is already there. */
     public Path put(Digest digest, byte[] content) throws IOException {
         Path path = path(digest);

@@ -7,7 +7,6 @@ import dev.exporter.reference.ImageReference;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
@@ -138,17 +137,8 @@ final class SegmentedDownload {
         }
     }
 
-    private interface LocalWrite<T> {
-        T run() throws IOException;
-    }
-
-    /** Disk failures are not the source's: unchecked, so they are never retried as a broken connection. */
-    private <T> T local(LocalWrite<T> write) {
-        try {
-            return write.run();
-        } catch (IOException e) {
-            throw new UncheckedIOException(action + ": write " + region.file() + ": " + e.getMessage(), e);
-        }
+    private <T> T local(DiskWrite<T> write) {
+        return DiskWrite.run(action, region.file(), write);
     }
 
     /** The blob read back from the file in order, each segment once it is complete. */
