@@ -9,6 +9,7 @@ import dev.exporter.registry.auth.CredentialsException;
 import dev.exporter.registry.auth.RegistryAuthenticator;
 import dev.exporter.registry.http.Origin;
 import dev.exporter.registry.http.Request;
+import dev.exporter.registry.http.RequestBody;
 import dev.exporter.registry.http.Response;
 
 import java.io.IOException;
@@ -94,14 +95,17 @@ public final class RegistryClient {
         String action = endpoint.description();
         int authRounds = 0;
         String base = schemes.baseUrl(registry);
-        URI uri = URI.create(base + endpoint.path());
+        URI uri = target(base, endpoint, action);
         String authorization = authorize(registry, scope);
-        boolean sameHost = true;
+        boolean sameHost = Origin.of(URI.create(base)).sameAs(uri);
         for (int redirects = 0; ; ) {
             Response response;
             try {
                 response = clients.apply(uri).send(request(endpoint, uri, sameHost ? authorization : null));
             } catch (IOException e) {
+                if (e instanceof RequestBody.SourceException source) {
+                    throw RegistryErrors.sourceFailure(action, (IOException) source.getCause());
+                }
                 if (schemes.fallBackToPlainHttp(registry, base, e)) {
                     return attempt(registry, endpoint);
                 }
@@ -133,7 +137,8 @@ public final class RegistryClient {
             if (status == 401 && sameHost && authRounds++ < 2
                     && authenticator.unauthorized(registry.name(), scope, response.headers().allValues("WWW-Authenticate"))) {
                 authorization = authorize(registry, scope);
-                uri = URI.create(base + endpoint.path());
+                uri = target(base, endpoint, action);
+                sameHost = Origin.of(URI.create(base)).sameAs(uri);
                 redirects = 0;
                 continue;
             }
@@ -171,8 +176,24 @@ public final class RegistryClient {
         }
     }
 
+    /** The URL {@code endpoint} names: below {@code base}, or its own absolute one (an upload's Location). */
+    private static URI target(String base, RegistryEndpoint<?> endpoint, String action) {
+        String path = endpoint.path();
+        try {
+            URI uri = path.startsWith("/") ? URI.create(base + path) : URI.create(base + "/").resolve(path);
+            if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme()) || uri.getHost() == null) {
+                throw new IllegalArgumentException("not an http(s) URL");
+            }
+            return uri;
+        } catch (IllegalArgumentException e) {
+            throw new RegistryException(Kind.PROTOCOL, 0, action + ": the registry gave an invalid URL '"
+                    + dev.exporter.text.Printable.fragment(path, 100) + "'");
+        }
+    }
+
     private static Request request(RegistryEndpoint<?> endpoint, URI uri, String authorization) {
-        Request request = Request.get(uri).method(endpoint.method()).header("User-Agent", Version.userAgent());
+        Request request = Request.get(uri).method(endpoint.method()).header("User-Agent", Version.userAgent())
+                .body(endpoint.body());
         if (!endpoint.accept().isEmpty()) {
             request = request.header("Accept", String.join(", ", endpoint.accept()));
         }

@@ -1,6 +1,7 @@
 package dev.exporter.registry;
 
 import dev.exporter.registry.http.NetworkException;
+import dev.exporter.registry.http.RequestBody;
 
 import java.io.IOException;
 import java.util.List;
@@ -14,13 +15,22 @@ import java.util.Map;
  */
 public interface RegistryEndpoint<T> {
 
-    /** HTTP method, {@code GET} or {@code HEAD}. */
+    /** HTTP method: {@code GET}, {@code HEAD}, or for pushes {@code POST}, {@code PATCH}, {@code PUT}. */
     default String method() {
         return "GET";
     }
 
-    /** Path and query below the registry's base URL, e.g. {@code /v2/library/alpine/manifests/3.14}. */
+    /**
+     * Path and query below the registry's base URL, e.g. {@code /v2/library/alpine/manifests/3.14}; or an absolute
+     * http(s) URL, such as the {@code Location} of an upload, which gets the registry's credentials only when it is
+     * on the registry's own origin.
+     */
     String path();
+
+    /** What the request sends, or null for nothing; sent again on every attempt. */
+    default RequestBody body() {
+        return null;
+    }
 
     /** Accepted media types, or empty for any. */
     default List<String> accept() {
@@ -40,7 +50,10 @@ public interface RegistryEndpoint<T> {
         return "pull";
     }
 
-    /** The token scope this call needs, {@code repository:<name>:<actions>}; empty when authentication alone suffices. */
+    /**
+     * The token scope this call needs, {@code repository:<name>:<actions>}, several separated by spaces (a
+     * cross-repository mount also reads the repository it mounts from); empty when authentication alone suffices.
+     */
     default String scope() {
         return "repository:" + repository() + ":" + actions();
     }

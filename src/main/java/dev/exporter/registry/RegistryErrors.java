@@ -125,9 +125,17 @@ final class RegistryErrors {
      * somewhere (a file on a full disk).
      */
     static UncheckedIOException localFailure(String action, IOException e) {
-        String reason = e instanceof FileSystemException f && f.getReason() != null ? f.getFile() + ": " + f.getReason()
+        return new UncheckedIOException(action + ": local write failure (not retried): " + localReason(e), e);
+    }
+
+    /** What a request was to send could not be read: the source's own failure, reported as it is. */
+    static UncheckedIOException sourceFailure(String action, IOException e) {
+        return new UncheckedIOException(action + ": " + localReason(e), e);
+    }
+
+    private static String localReason(IOException e) {
+        return e instanceof FileSystemException f && f.getReason() != null ? f.getFile() + ": " + f.getReason()
                 : e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
-        return new UncheckedIOException(action + ": local write failure (not retried): " + reason, e);
     }
 
     private static String rootMessage(Throwable e) {

@@ -116,6 +116,17 @@ public final class RegistryAuthenticator {
         return credentials.credentialsFor(registry).filter(c -> c.type() == Credentials.Type.PASSWORD);
     }
 
+    /** One {@code scope=} parameter per space-separated scope (a mount needs two repositories'), or nothing. */
+    private static String scopeParameters(String scope, String firstSeparator) {
+        StringBuilder parameters = new StringBuilder();
+        for (String one : scope.trim().split(" +")) {
+            if (!one.isEmpty()) {
+                parameters.append(parameters.isEmpty() ? firstSeparator : "&").append("scope=").append(enc(one));
+            }
+        }
+        return parameters.toString();
+    }
+
     private Token fetchToken(String registry, Challenge challenge, String scope) {
         String realm = challenge.param("realm");
         String action = "authenticate to " + registry;
@@ -131,7 +142,7 @@ public final class RegistryAuthenticator {
                 String form = "grant_type=refresh_token&client_id=exporter"
                         + "&refresh_token=" + enc(creds.get().secret())
                         + (service != null ? "&service=" + enc(service) : "")
-                        + (scope.isEmpty() ? "" : "&scope=" + enc(scope));
+                        + scopeParameters(scope, "&");
                 request = Request.get(URI.create(realm))
                         .post("application/x-www-form-urlencoded", form.getBytes(StandardCharsets.UTF_8));
             } else {
@@ -139,9 +150,7 @@ public final class RegistryAuthenticator {
                 if (service != null) {
                     url.append("service=").append(enc(service));
                 }
-                if (!scope.isEmpty()) {
-                    url.append(service != null ? "&" : "").append("scope=").append(enc(scope));
-                }
+                url.append(scopeParameters(scope, service != null ? "&" : ""));
                 request = Request.get(URI.create(url.toString()));
                 if (creds.isPresent()) {
                     request = request.header("Authorization", creds.get().basicHeader());

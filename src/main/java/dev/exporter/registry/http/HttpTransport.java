@@ -83,7 +83,8 @@ public final class HttpTransport implements Closeable {
                 return exchange(pooled, request);
             } catch (IOException e) {
                 pooled.close();
-                if (e instanceof InterruptedIOException || Thread.currentThread().isInterrupted()) {
+                if (e instanceof InterruptedIOException || e instanceof RequestBody.SourceException
+                        || Thread.currentThread().isInterrupted()) {
                     throw e;
                 }
                 // the server closed the idle connection: try once more on a new one
@@ -179,11 +180,11 @@ public final class HttpTransport implements Closeable {
             head.append(header.getKey()).append(": ").append(header.getValue()).append("\r\n");
         }
         if (request.body() != null) {
-            head.append("Content-Length: ").append(request.body().length).append("\r\n");
+            head.append("Content-Length: ").append(request.body().length()).append("\r\n");
         }
         out.write(Connection.ascii(head.append("\r\n").toString()));
         if (request.body() != null) {
-            out.write(request.body());
+            request.body().writeTo(out);
         }
         out.flush();
     }

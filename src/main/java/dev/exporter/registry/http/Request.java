@@ -9,11 +9,11 @@ import java.util.regex.Pattern;
 
 /**
  * One HTTP/1.1 request: a method, an absolute http(s) URI, header fields in the order they are sent, and an optional
- * small body.
+ * body.
  *
- * @param body bytes to send with a {@code Content-Length}, or null for none
+ * @param body what to send with a {@code Content-Length}, or null for none
  */
-public record Request(String method, URI uri, List<Map.Entry<String, String>> headers, byte[] body) {
+public record Request(String method, URI uri, List<Map.Entry<String, String>> headers, RequestBody body) {
 
     private static final Pattern METHOD = Pattern.compile("[A-Z]+");
     private static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
@@ -53,6 +53,11 @@ public record Request(String method, URI uri, List<Map.Entry<String, String>> he
 
     /** This request as a POST of {@code content} with the given content type. */
     public Request post(String contentType, byte[] content) {
-        return new Request("POST", uri, headers, content.clone()).header("Content-Type", contentType);
+        return new Request("POST", uri, headers, RequestBody.of(content)).header("Content-Type", contentType);
+    }
+
+    /** This request sending {@code content} (or no body, for null). */
+    public Request body(RequestBody content) {
+        return new Request(method, uri, headers, content);
     }
 }
