@@ -95,9 +95,7 @@ final class Body extends InputStream {
             }
             remaining = chunkSize(connection.readLine());
             if (remaining == 0) {
-                while (!connection.readLine().isEmpty()) {
-                    // trailer fields: not used
-                }
+                HttpTransport.readFields(connection); // trailer fields: not used, but capped like header fields
                 finish();
                 return -1;
             }

@@ -41,6 +41,8 @@ public final class HttpTransport implements Closeable {
 
     private static final int MAX_IDLE_PER_ORIGIN = 8;
     private static final int MAX_HEADERS = 256;
+    /** Interim (1xx) answers skipped before the real one; a server sending them forever is not answering. */
+    private static final int MAX_INTERIM = 32;
     private static final Pattern STATUS_LINE = Pattern.compile("HTTP/1\\.[01] [0-9]{3}( .*)?");
     private static final Pattern LENGTH = Pattern.compile("[0-9]{1,18}");
 
@@ -102,7 +104,10 @@ public final class HttpTransport implements Closeable {
     private Response exchange(Connection connection, Request request) throws IOException {
         connection.timeout(readTimeoutMillis);
         writeRequest(connection, request);
-        while (true) {
+        for (int interim = 0; ; interim++) {
+            if (interim > MAX_INTERIM) {
+                throw new IOException("more than " + MAX_INTERIM + " interim (1xx) answers");
+            }
             String statusLine = connection.readLine();
             if (!STATUS_LINE.matcher(statusLine).matches()) {
                 throw new IOException("not an HTTP/1.x response: '" + Printable.fragment(statusLine, 100) + "'");
@@ -144,7 +149,8 @@ public final class HttpTransport implements Closeable {
         return new Body(connection, Body.Framing.LENGTH, Long.parseLong(length), reusable, readTimeoutMillis, this::release);
     }
 
-    private static Map<String, List<String>> readFields(Connection connection) throws IOException {
+    /** Header (or trailer) fields up to the empty line that ends them, at most {@link #MAX_HEADERS}. */
+    static Map<String, List<String>> readFields(Connection connection) throws IOException {
         Map<String, List<String>> fields = new HashMap<>();
         for (int count = 0; ; count++) {
             String line = connection.readLine();

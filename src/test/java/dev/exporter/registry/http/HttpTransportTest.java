@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -232,6 +233,36 @@ class HttpTransportTest {
             }
             assertEquals("after", get(server, "/"));
             assertEquals(1, server.connections.get());
+        }
+    }
+
+    /** Writes {@code head} once, then {@code line} until the client goes away. */
+    private static ScriptedServer.Script endless(String head, String line) {
+        return (out, request) -> {
+            out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+            byte[] bytes = line.repeat(100).getBytes(StandardCharsets.ISO_8859_1);
+            while (true) {
+                out.write(bytes);
+            }
+        };
+    }
+
+    @Test
+    void endlessTrailerLinesAreCappedLikeHeaderFields() throws Exception {
+        try (ScriptedServer server = new ScriptedServer(
+                endless("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n", "X-Trailer: y\r\n"))) {
+            IOException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+                    () -> assertThrows(IOException.class, () -> get(server, "/")));
+            assertEquals("more than 256 header fields", e.getMessage());
+        }
+    }
+
+    @Test
+    void endlessInterimAnswersAreCapped() throws Exception {
+        try (ScriptedServer server = new ScriptedServer(endless("", "HTTP/1.1 100 Continue\r\n\r\n"))) {
+            IOException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+                    () -> assertThrows(IOException.class, () -> get(server, "/")));
+            assertEquals("more than 32 interim (1xx) answers", e.getMessage());
         }
     }
 
