@@ -11,10 +11,12 @@ import dev.exporter.registry.http.Origin;
 import dev.exporter.registry.http.Request;
 import dev.exporter.registry.http.RequestBody;
 import dev.exporter.registry.http.Response;
+import dev.exporter.text.Printable;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -126,10 +128,7 @@ public final class RegistryClient {
                 if (++redirects > MAX_REDIRECTS) {
                     throw new RegistryException(Kind.PROTOCOL, status, action + ": more than " + MAX_REDIRECTS + " redirects");
                 }
-                URI next = uri.resolve(response.headers().firstValue("Location").get());
-                if (!"https".equals(next.getScheme()) && !"http".equals(next.getScheme())) {
-                    throw new RegistryException(Kind.PROTOCOL, status, action + ": redirect to unsupported URL scheme");
-                }
+                URI next = redirectTarget(uri, response.headers().firstValue("Location").get(), status, action);
                 sameHost = sameHost && Origin.of(uri).sameAs(next);
                 uri = next;
                 continue;
@@ -178,17 +177,47 @@ public final class RegistryClient {
 
     /** The URL {@code endpoint} names: below {@code base}, or its own absolute one (an upload's Location). */
     private static URI target(String base, RegistryEndpoint<?> endpoint, String action) {
-        String path = endpoint.path();
-        try {
-            URI uri = path.startsWith("/") ? URI.create(base + path) : URI.create(base + "/").resolve(path);
-            if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme()) || uri.getHost() == null) {
-                throw new IllegalArgumentException("not an http(s) URL");
-            }
-            return uri;
-        } catch (IllegalArgumentException e) {
+        URI uri = resolve(base + "/", endpoint.path());
+        if (uri == null || !isWeb(uri)) {
             throw new RegistryException(Kind.PROTOCOL, 0, action + ": the registry gave an invalid URL '"
-                    + dev.exporter.text.Printable.fragment(path, 100) + "'");
+                    + Printable.fragment(endpoint.path(), 100) + "'");
         }
+        return uri;
+    }
+
+    /** Where a redirect's {@code Location} leads from {@code uri}: an http(s) URL with a host, or an error. */
+    private static URI redirectTarget(URI uri, String location, int status, String action) {
+        URI next = resolve(uri.toString(), location);
+        if (next == null) {
+            throw new RegistryException(Kind.PROTOCOL, status, action + ": redirect to an invalid URL '"
+                    + Printable.fragment(location, 100) + "'");
+        }
+        if (!isWeb(next)) {
+            throw new RegistryException(Kind.PROTOCOL, status, action + ": redirect to unsupported URL scheme '"
+                    + Printable.fragment(location, 100) + "'");
+        }
+        return next;
+    }
+
+    /**
+     * {@code reference} resolved against {@code base}; null if that is no URL, or an http(s) one without a valid
+     * host and port: a registry may send anything, such as a bare CR, a space, no host or a broken IPv6 bracket.
+     */
+    private static URI resolve(String base, String reference) {
+        try {
+            URI uri = new URI(base).resolve(new URI(reference));
+            if (!isWeb(uri)) {
+                return uri.getScheme() != null ? uri : null;
+            }
+            Origin.of(uri);
+            return uri;
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static boolean isWeb(URI uri) {
+        return "https".equalsIgnoreCase(uri.getScheme()) || "http".equalsIgnoreCase(uri.getScheme());
     }
 
     private static Request request(RegistryEndpoint<?> endpoint, URI uri, String authorization) {

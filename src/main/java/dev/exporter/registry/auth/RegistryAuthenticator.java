@@ -38,6 +38,8 @@ public final class RegistryAuthenticator {
     private static final int MAX_TOKEN_RESPONSE = 1024 * 1024;
     /** The spec's default lifetime when a token server does not say. */
     private static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofSeconds(60);
+    /** Longer lifetimes are taken as this one. */
+    private static final Duration MAX_TOKEN_LIFETIME = Duration.ofDays(1);
 
     private final Function<URI, HttpTransport> http;
     private final CredentialProvider credentials;
@@ -195,7 +197,12 @@ public final class RegistryAuthenticator {
         if (value == null || value.isEmpty()) {
             throw AuthenticationException.answered(action + ": token response has no token", status);
         }
-        long seconds = body.path("expires_in").asLong(0);
+        if (value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            // it would end the Authorization header and start other header lines: never send it
+            throw AuthenticationException.answered(action + ": token service sent a token with control characters; refused", status);
+        }
+        // asLong saturates (1e300 and 2^63-1 alike), and no token needs to outlive a run by far
+        long seconds = Math.min(body.path("expires_in").asLong(0), MAX_TOKEN_LIFETIME.toSeconds());
         Duration lifetime = seconds > 0 ? Duration.ofSeconds(seconds) : DEFAULT_TOKEN_LIFETIME;
         return new Token(value, clock.instant().plus(lifetime));
     }
