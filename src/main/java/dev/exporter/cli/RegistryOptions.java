@@ -3,6 +3,7 @@ package dev.exporter.cli;
 import dev.exporter.registry.RegistryClient;
 import dev.exporter.registry.RetryPolicy;
 import dev.exporter.registry.TransportOptions;
+import dev.exporter.registry.http.Pace;
 import dev.exporter.registry.http.Proxies;
 import dev.exporter.registry.auth.AuthFileCredentials;
 import dev.exporter.registry.auth.AuthFiles;
@@ -60,6 +61,20 @@ public final class RegistryOptions {
             description = "Give up on a connection that sends nothing for this long (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
+    @Option(names = "--deadline", paramLabel = "SECONDS", defaultValue = "300",
+            description = "Give up on an answer whose head, or whole body if small (manifest, token, config, tag page,"
+                    + " error body), is not in this long after the request, however steadily it trickles (default: ${DEFAULT-VALUE}).")
+    int deadlineSeconds;
+
+    @Option(names = "--min-rate", paramLabel = "BYTES", defaultValue = "1024",
+            description = "Cut (and resume) a blob download that brings fewer than BYTES a second over a --rate-window"
+                    + " (default: ${DEFAULT-VALUE}; 0 disables).")
+    long minRate;
+
+    @Option(names = "--rate-window", paramLabel = "SECONDS", defaultValue = "60",
+            description = "Window over which --min-rate is measured (default: ${DEFAULT-VALUE}).")
+    int rateWindowSeconds;
+
     @Option(names = "--debug", description = "Show stack traces on failure.")
     boolean debug;
 
@@ -80,6 +95,10 @@ public final class RegistryOptions {
         if (timeoutSeconds < 1) {
             throw new ParameterException(spec.commandLine(), "--timeout must be at least 1 second, got " + timeoutSeconds);
         }
+        if (deadlineSeconds < 1 || rateWindowSeconds < 1 || minRate < 0) {
+            throw new ParameterException(spec.commandLine(), "--deadline and --rate-window must be at least 1 second and"
+                    + " --min-rate 0 or more, got " + deadlineSeconds + ", " + rateWindowSeconds + " and " + minRate);
+        }
         if (caCert != null && !Files.isReadable(caCert)) {
             throw new ParameterException(spec.commandLine(), "--ca-cert: cannot read '" + caCert + "'");
         }
@@ -91,7 +110,8 @@ public final class RegistryOptions {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         TransportOptions transport = new TransportOptions(caCert, insecure, plainHttp,
-                Duration.ofSeconds(Math.min(30, timeoutSeconds)), timeout, proxies);
+                Duration.ofSeconds(Math.min(30, timeoutSeconds)), timeout, proxies,
+                new Pace(Duration.ofSeconds(deadlineSeconds), minRate, Duration.ofSeconds(rateWindowSeconds)));
         RetryPolicy retryPolicy = new RetryPolicy(retries, RetryPolicy.defaults().initialDelay(), RetryPolicy.defaults().maxDelay());
         try {
             return new RegistryClient(transport, retryPolicy, credentials);

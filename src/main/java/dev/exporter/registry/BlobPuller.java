@@ -20,6 +20,31 @@ public final class BlobPuller<T> implements RegistryEndpoint<T> {
         }
 
         T read(RegistryResponse response) throws IOException;
+
+        /** See {@link RegistryEndpoint#download()}: true unless the blob is small. */
+        default boolean download() {
+            return true;
+        }
+
+        /** {@code reader} for a small blob (a config), read whole within the deadline like a manifest. */
+        static <T> BlobReader<T> small(BlobReader<T> reader) {
+            return new BlobReader<>() {
+                @Override
+                public Map<String, String> headers() {
+                    return reader.headers();
+                }
+
+                @Override
+                public T read(RegistryResponse response) throws IOException {
+                    return reader.read(response);
+                }
+
+                @Override
+                public boolean download() {
+                    return false;
+                }
+            };
+        }
     }
 
     private final ImageReference repository;
@@ -40,6 +65,11 @@ public final class BlobPuller<T> implements RegistryEndpoint<T> {
     @Override
     public Map<String, String> headers() {
         return reader.headers();
+    }
+
+    @Override
+    public boolean download() {
+        return reader.download();
     }
 
     @Override

@@ -34,7 +34,7 @@ final class HttpClients implements Function<URI, HttpTransport> {
             synchronized (this) {
                 if (verifying == null) {
                     verifying = new HttpTransport(() -> TlsContexts.verifying(options.caCert()), true, options.proxies(),
-                            options.connectTimeout(), options.readTimeout());
+                            options.connectTimeout(), options.readTimeout(), options.pace());
                 }
             }
         }
@@ -46,7 +46,7 @@ final class HttpClients implements Function<URI, HttpTransport> {
             synchronized (this) {
                 if (trusting == null) {
                     trusting = new HttpTransport(TlsContexts::trustAll, false, options.proxies(),
-                            options.connectTimeout(), options.readTimeout());
+                            options.connectTimeout(), options.readTimeout(), options.pace());
                 }
             }
         }

@@ -40,7 +40,7 @@ public final class RegistryClient {
     public RegistryClient(TransportOptions options, RetryPolicy retryPolicy, CredentialProvider credentials) {
         this.retryPolicy = retryPolicy;
         this.clients = new HttpClients(options);
-        this.authenticator = new RegistryAuthenticator(clients, credentials, options.readTimeout(), Clock.systemUTC(),
+        this.authenticator = new RegistryAuthenticator(clients, credentials, options.pace().deadline(), Clock.systemUTC(),
                 Version.userAgent());
         this.schemes = new Schemes(options.plainHttp());
     }
@@ -152,7 +152,7 @@ public final class RegistryClient {
 
     /** Lets the endpoint read a 2xx answer; its read failures are the network's, its other failures its own. */
     private static <T> T handle(RegistryEndpoint<T> endpoint, int status, Response response) throws Transient {
-        try (InputStream body = new ResponseBody(response.body())) {
+        try (InputStream body = new ResponseBody(endpoint.download() ? response.download() : response.body())) {
             return endpoint.handle(new RegistryResponse(status, response.headers(), body));
         } catch (IOException e) {
             if (RetryRule.isTransientHandlerFailure(e)) {
@@ -232,7 +232,7 @@ public final class RegistryClient {
         return authorization == null ? request : request.header("Authorization", authorization);
     }
 
-    /** Reads (the start of) an error body; each read is bounded by the read timeout like any other. */
+    /** Reads (the start of) an error body, bounded by the read timeout and the deadline like any small answer. */
     private static byte[] drain(Response response) {
         try (InputStream body = response.body()) {
             return body.readNBytes(MAX_ERROR_BODY);

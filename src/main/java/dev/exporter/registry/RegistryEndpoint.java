@@ -32,6 +32,14 @@ public interface RegistryEndpoint<T> {
         return null;
     }
 
+    /**
+     * Whether a successful answer's body is a download that may take long (a layer): it must then keep a minimum
+     * rate instead of arriving whole within the deadline that bounds every head and small body.
+     */
+    default boolean download() {
+        return false;
+    }
+
     /** Accepted media types, or empty for any. */
     default List<String> accept() {
         return List.of();

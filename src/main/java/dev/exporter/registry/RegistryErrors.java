@@ -7,6 +7,7 @@ import dev.exporter.registry.RegistryException.Kind;
 import dev.exporter.registry.auth.AuthenticationException;
 import dev.exporter.registry.auth.CredentialsException;
 import dev.exporter.registry.http.NetworkException;
+import dev.exporter.registry.http.SlowAnswerException;
 import dev.exporter.text.Printable;
 
 import javax.net.ssl.SSLException;
@@ -78,7 +79,7 @@ final class RegistryErrors {
     /** The connection failed, or the network under a response body. */
     static RegistryException network(String action, IOException failure) {
         IOException e = failure instanceof NetworkException tagged ? tagged.original() : failure;
-        String why = e instanceof SocketTimeoutException ? "timed out waiting for the registry"
+        String why = e instanceof SocketTimeoutException && !(e instanceof SlowAnswerException) ? "timed out waiting for the registry"
                 : e instanceof ConnectException ? "connection refused"
                 : e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
         return new RegistryException(Kind.NETWORK, 0, action + ": " + Printable.fragment(why), e);

@@ -28,6 +28,11 @@ final class BlobTail implements BlobPuller.BlobReader<byte[]> {
     }
 
     @Override
+    public boolean download() {
+        return false;
+    }
+
+    @Override
     public byte[] read(RegistryResponse response) throws IOException {
         String expected = "bytes " + (blob.size() - length) + "-" + (blob.size() - 1) + "/";
         String range = response.header("Content-Range");

@@ -128,14 +128,14 @@ public final class RegistryImages {
         }
         byte[] raw = stored(descriptor);
         if (raw == null) {
-            raw = client.call(reference, new BlobPuller<>(reference, descriptor.digest(), response -> {
+            raw = client.call(reference, new BlobPuller<>(reference, descriptor.digest(), BlobPuller.BlobReader.small(response -> {
                 try {
                     return VerifyingStream.of(response.body(), descriptor.digest(), descriptor.size(), action)
                             .readAll(ImageConfig.MAX_SIZE);
                 } catch (ContentException e) {
                     throw new RegistryException(Kind.INVALID_CONTENT, 0, e.getMessage(), e);
                 }
-            }));
+            })));
             keep(descriptor, raw);
         }
         try {

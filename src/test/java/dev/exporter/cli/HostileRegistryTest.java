@@ -12,6 +12,7 @@ import dev.exporter.testing.TestImages;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,6 +22,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +46,8 @@ class HostileRegistryTest {
     private static FaultProxy proxy;
     private static FaultProxy tokenProxy;
     private static String ref;
+    /** The 64 KiB random layer. */
+    private static String bigLayer;
 
     @TempDir
     Path dir;
@@ -53,6 +57,7 @@ class HostileRegistryTest {
         registry = SharedRegistries.token();
         TestImage image = TestImages.small(ImageFormat.DOCKER, "hostile");
         new RegistryPusher(registry).push(image, REPO, "v1");
+        bigLayer = image.layers().get(2).digest();
         proxy = FaultProxy.start(registry.baseUri());
         tokenProxy = FaultProxy.start(registry.tokenServer().realm().resolve("/"));
         ref = proxy.hostPort() + "/" + REPO + ":v1";
@@ -104,6 +109,61 @@ class HostileRegistryTest {
 
         assertEquals(0, result.exitCode(), result.stderr());
         assertTrue(tokenProxy.requests().stream().anyMatch(r -> r.fault() != null), "the token answer was rewritten");
+    }
+
+    /** Forwards, then sends the answer's body one byte every 100 ms: never silent long enough for --timeout. */
+    private static FaultProxy.Fault drip() {
+        return ex -> {
+            FaultProxy.Upstream up = ex.forward(ex.request().headers());
+            ex.writeHead(up.status(), up.headers(), up.body().length);
+            for (int i = 0; i < up.body().length; i++) {
+                ex.pause(Duration.ofMillis(100));
+                ex.writeBody(up.body(), i, 1);
+            }
+        };
+    }
+
+    @Test
+    void pull_withAManifestThatTricklesIn_failsAtTheDeadline() throws IOException {
+        proxy.when(FaultProxy.manifests()).respond("drip", drip());
+
+        ExporterCli.Result result = pull("--timeout", "10", "--deadline", "2");
+
+        assertFails(result, "pull manifest " + ref + ": answer still incomplete after 2 s (sent too slowly)");
+    }
+
+    @Test
+    void pull_withATokenThatTricklesIn_failsAtTheDeadline() throws IOException {
+        viaTokenProxy();
+        tokenProxy.when(FaultProxy.any()).respond("drip", drip());
+
+        ExporterCli.Result result = pull("--timeout", "10", "--deadline", "2");
+
+        assertFails(result, "authenticate to " + proxy.hostPort() + ": token request to 127.0.0.1: answer still incomplete after 2 s");
+    }
+
+    @Test
+    void pull_withABlobBelowTheMinimumRate_failsAfterAWindow() throws IOException {
+        proxy.when(FaultProxy.anyBlob()).respond("slow", FaultProxy.throttle(100));
+
+        ExporterCli.Result result = pull("--timeout", "10", "--min-rate", "2000", "--rate-window", "2");
+
+        assertFails(result, "pull blob sha256:");
+        assertTrue(result.error().matches(".*: download slower than 2000 bytes/s: [0-9]+ bytes in 2 s"), result.error());
+        assertEquals(List.of(), listing(dir));
+    }
+
+    @Test
+    void pull_withABlobBelowTheMinimumRateOnce_resumesIt() {
+        proxy.when(FaultProxy.blob(bigLayer)).times(1).respond("slow", FaultProxy.throttle(1000));
+
+        ExporterCli.Result result = ExporterCli.create().timeoutSeconds(60).run(ref, "-o", dir.resolve("out.tar").toString(),
+                "--quiet", "--min-rate", "20000", "--rate-window", "1");
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        List<String> ranges = proxy.blobRequests(bigLayer).stream().map(r -> String.valueOf(r.range())).toList();
+        assertEquals(2, ranges.size(), ranges.toString());
+        assertTrue(ranges.get(1).matches("bytes=[1-9][0-9]*-"), "the slow download was resumed: " + ranges);
     }
 
     private ExporterCli.Result pull(String... extra) {

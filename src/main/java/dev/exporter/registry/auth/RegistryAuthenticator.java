@@ -6,6 +6,7 @@ import dev.exporter.text.Printable;
 import dev.exporter.registry.http.HttpTransport;
 import dev.exporter.registry.http.Request;
 import dev.exporter.registry.http.Response;
+import dev.exporter.registry.http.SlowAnswerException;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -164,13 +165,13 @@ public final class RegistryAuthenticator {
         request = request.header("User-Agent", userAgent);
         int status;
         byte[] responseBody;
-        // Headers must come within the read timeout and the whole body within the timeout, however slowly it drips.
+        // The head and the whole body must come within the deadline, however slowly they drip.
         try (Response response = http.apply(request.uri()).send(request)) {
             status = response.status();
             responseBody = response.readBody(MAX_TOKEN_RESPONSE, timeout);
         } catch (SocketTimeoutException e) {
             throw AuthenticationException.network(action + ": token request to " + request.uri().getHost()
-                    + " timed out", null);
+                    + (e instanceof SlowAnswerException ? ": " + e.getMessage() : " timed out"), null);
         } catch (InterruptedIOException e) {
             Thread.currentThread().interrupt();
             throw AuthenticationException.network(action + ": interrupted", null);

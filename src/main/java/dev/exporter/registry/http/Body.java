@@ -2,7 +2,6 @@ package dev.exporter.registry.http;
 
 import dev.exporter.text.Printable;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketTimeoutException;
@@ -70,6 +69,8 @@ final class Body extends InputStream {
                 case CHUNKED -> readChunked(buf, off, len);
                 case UNTIL_CLOSE -> readUntilClose(buf, off, len);
             };
+        } catch (SlowAnswerException e) {
+            throw e;
         } catch (SocketTimeoutException e) {
             throw stalled(e);
         }
@@ -138,32 +139,18 @@ final class Body extends InputStream {
     }
 
     /** See {@link Response#readBody}. */
-    byte[] readAll(int limit, long deadlineNanos) throws IOException {
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        byte[] buf = new byte[8192];
-        while (all.size() < limit) {
-            long left = (deadlineNanos - System.nanoTime()) / 1_000_000;
-            if (left <= 0) {
-                throw new SocketTimeoutException("timed out reading the response");
-            }
-            if (!done) {
-                connection.timeout(Math.min(left, readTimeoutMillis));
-            }
-            int n;
-            try {
-                n = read(buf, 0, Math.min(buf.length, limit - all.size()));
-            } catch (IOException e) {
-                if (e.getCause() instanceof SocketTimeoutException timeout) {
-                    throw timeout;
-                }
-                throw e;
-            }
-            if (n == -1) {
-                break;
-            }
-            all.write(buf, 0, n);
+    byte[] readAll(int limit, long totalNanos) throws IOException {
+        if (!done) {
+            connection.deadlineWithin(totalNanos);
         }
-        return all.toByteArray();
+        return readNBytes(limit);
+    }
+
+    /** See {@link Response#download}. */
+    void download() {
+        if (!done) {
+            connection.download();
+        }
     }
 
     @Override

@@ -24,6 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -52,6 +53,7 @@ public final class HttpTransport implements Closeable {
     private final Proxies proxies;
     private final long connectTimeoutMillis;
     private final long readTimeoutMillis;
+    private final Pace pace;
     private final Map<String, Deque<Connection>> idle = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -61,14 +63,17 @@ public final class HttpTransport implements Closeable {
      *                        registries never need it
      * @param verifyHostnames check that certificates name the host (off only together with a trust-all context)
      * @param proxies         which requests go through a proxy
+     * @param readTimeout     the longest wait for the next bytes of an answer
+     * @param pace            how slowly a whole answer may come however often its bytes do
      */
     public HttpTransport(Supplier<SSLContext> tls, boolean verifyHostnames, Proxies proxies, Duration connectTimeout,
-                         Duration readTimeout) {
+                         Duration readTimeout, Pace pace) {
         this.tlsSetUp = tls;
         this.verifyHostnames = verifyHostnames;
         this.proxies = proxies;
         this.connectTimeoutMillis = connectTimeout.toMillis();
         this.readTimeoutMillis = readTimeout.toMillis();
+        this.pace = pace;
     }
 
     /**
@@ -104,6 +109,7 @@ public final class HttpTransport implements Closeable {
     private Response exchange(Connection connection, Request request) throws IOException {
         connection.timeout(readTimeoutMillis);
         writeRequest(connection, request);
+        connection.awaitAnswer();
         for (int interim = 0; ; interim++) {
             if (interim > MAX_INTERIM) {
                 throw new IOException("more than " + MAX_INTERIM + " interim (1xx) answers");
@@ -210,10 +216,11 @@ public final class HttpTransport implements Closeable {
                 if (proxy != null && https) {
                     tunnel(socket, proxy, host, port);
                 }
+                Socket tcp = socket;
                 if (https) {
                     socket = handshake(socket, host, port);
                 }
-                return new Connection(origin, socket, proxy != null && !https ? proxy : null);
+                return new Connection(origin, socket, tcp, proxy != null && !https ? proxy : null, pace);
             } catch (IOException e) {
                 socket.close();
                 if (e instanceof InterruptedIOException || Thread.currentThread().isInterrupted()) {
@@ -309,7 +316,30 @@ public final class HttpTransport implements Closeable {
             ssl.setSSLParameters(parameters);
         }
         ssl.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(connectTimeoutMillis, readTimeoutMillis)));
-        ssl.startHandshake();
+        // Handshake records could come a byte at a time too: the deadline bounds the whole handshake.
+        long deadline = System.nanoTime() + pace.deadline().toNanos();
+        AtomicBoolean cut = new AtomicBoolean();
+        Watchdog.Watched guard = now -> {
+            if (now - deadline >= 0 && cut.compareAndSet(false, true)) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // the handshake fails either way
+                }
+            }
+        };
+        Watchdog.watch(guard);
+        try {
+            ssl.startHandshake();
+        } catch (IOException e) {
+            if (cut.get()) {
+                throw new SlowAnswerException("TLS handshake with " + Origin.authority(host, port) + " still incomplete after "
+                        + pace.deadline().toSeconds() + " s (sent too slowly)");
+            }
+            throw e;
+        } finally {
+            Watchdog.forget(guard);
+        }
         return ssl;
     }
 

@@ -30,19 +30,29 @@ public final class Response implements Closeable {
     }
 
     /**
-     * The body. A read that waits longer than the read timeout for the next bytes fails with "connection stalled";
-     * interrupting the reading thread makes it fail at once.
+     * The body. A read that waits longer than the read timeout for the next bytes fails with "connection stalled",
+     * and the whole answer must be in by the {@link Pace}'s deadline, however slowly it comes; interrupting the
+     * reading thread makes a read fail at once.
      */
     public InputStream body() {
         return body;
     }
 
     /**
-     * Reads at most {@code limit} bytes of the body within {@code total}, however slowly the server sends them:
-     * for small answers, such as tokens, whose whole exchange must be bounded.
+     * The body as a download that may take long (a blob): instead of the deadline, it must keep the {@link Pace}'s
+     * minimum rate. Call before reading.
+     */
+    public InputStream download() {
+        body.download();
+        return body;
+    }
+
+    /**
+     * Reads at most {@code limit} bytes of the body within {@code total} (and the deadline), however slowly the
+     * server sends them: for small answers, such as tokens, whose whole exchange must be bounded.
      */
     public byte[] readBody(int limit, Duration total) throws IOException {
-        return body.readAll(limit, System.nanoTime() + total.toNanos());
+        return body.readAll(limit, total.toNanos());
     }
 
     @Override

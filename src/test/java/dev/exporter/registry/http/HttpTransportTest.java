@@ -124,9 +124,13 @@ class HttpTransportTest {
     private HttpTransport transport = transport(Duration.ofSeconds(10));
 
     private static HttpTransport transport(Duration readTimeout) {
+        return transport(readTimeout, Pace.DEFAULT);
+    }
+
+    private static HttpTransport transport(Duration readTimeout, Pace pace) {
         return new HttpTransport(() -> {
             throw new AssertionError("plain-HTTP requests must not set TLS up");
-        }, true, Proxies.NONE, Duration.ofSeconds(5), readTimeout);
+        }, true, Proxies.NONE, Duration.ofSeconds(5), readTimeout, pace);
     }
 
     @AfterEach
@@ -263,6 +267,74 @@ class HttpTransportTest {
             IOException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
                     () -> assertThrows(IOException.class, () -> get(server, "/")));
             assertEquals("more than 32 interim (1xx) answers", e.getMessage());
+        }
+    }
+
+    /** Sends {@code head}, then {@code drip} one byte every 100 ms (a read timeout never fires), then {@code rest}. */
+    private static ScriptedServer.Script dripping(String head, String drip, String rest) {
+        return (out, request) -> {
+            out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+            for (byte b : drip.getBytes(StandardCharsets.ISO_8859_1)) {
+                out.flush();
+                Thread.sleep(100);
+                out.write(b);
+            }
+            out.write(rest.getBytes(StandardCharsets.ISO_8859_1));
+        };
+    }
+
+    /** A failure of {@code call}, which must come within {@code max}. */
+    private static IOException failsWithin(Duration max, org.junit.jupiter.api.function.Executable call) {
+        long start = System.nanoTime();
+        IOException e = assertTimeoutPreemptively(max.plusSeconds(5), () -> assertThrows(IOException.class, call));
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertTrue(took.compareTo(max) < 0, "took " + took);
+        return e;
+    }
+
+    @Test
+    void aHeadThatTricklesInFailsAtTheDeadline() throws Exception {
+        transport = transport(Duration.ofSeconds(10), new Pace(Duration.ofSeconds(1), 0, Duration.ofSeconds(60)));
+        try (ScriptedServer server = new ScriptedServer(dripping("HTTP/1.1 200 OK\r\n", "X-Slow: " + "x".repeat(1000), ""))) {
+            IOException e = failsWithin(Duration.ofSeconds(4), () -> get(server, "/"));
+            assertTrue(e instanceof SlowAnswerException, String.valueOf(e));
+            assertEquals("answer still incomplete after 1 s (sent too slowly)", e.getMessage());
+        }
+    }
+
+    @Test
+    void aSmallBodyThatTricklesInFailsAtTheDeadline() throws Exception {
+        transport = transport(Duration.ofSeconds(10), new Pace(Duration.ofSeconds(1), 0, Duration.ofSeconds(60)));
+        try (ScriptedServer server = new ScriptedServer(dripping("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n",
+                "y".repeat(1000), ""))) {
+            IOException e = failsWithin(Duration.ofSeconds(4), () -> get(server, "/"));
+            assertEquals("answer still incomplete after 1 s (sent too slowly)", e.getMessage());
+        }
+    }
+
+    @Test
+    void aDownloadBelowTheMinimumRateFailsAtTheEndOfAWindow() throws Exception {
+        transport = transport(Duration.ofSeconds(10), new Pace(Duration.ofSeconds(60), 100, Duration.ofSeconds(1)));
+        try (ScriptedServer server = new ScriptedServer(dripping("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n",
+                "z".repeat(1000), ""))) {
+            IOException e = failsWithin(Duration.ofSeconds(4), () -> {
+                try (Response response = transport.send(Request.get(server.uri("/")))) {
+                    response.download().readAllBytes();
+                }
+            });
+            assertTrue(e instanceof SlowAnswerException, String.valueOf(e));
+            assertTrue(e.getMessage().matches("download slower than 100 bytes/s: [0-9]+ bytes in 1 s"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aDownloadAtTheMinimumRateMayTakeLongerThanTheDeadline() throws Exception {
+        transport = transport(Duration.ofSeconds(10), new Pace(Duration.ofSeconds(1), 5, Duration.ofSeconds(1)));
+        String body = "w".repeat(20);
+        try (ScriptedServer server = new ScriptedServer(dripping("HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n", body, ""))) {
+            try (Response response = transport.send(Request.get(server.uri("/")))) {
+                assertEquals(body, new String(response.download().readAllBytes(), StandardCharsets.ISO_8859_1));
+            }
         }
     }
 
