@@ -30,10 +30,22 @@ public final class Cli {
         Thread cleanup = new Thread(TempPaths::deleteAll, "exporter-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
-            return commandLine(args).execute(args);
+            return execute(commandLine(args), args);
         } finally {
             TempPaths.deleteAll();
             Runtime.getRuntime().removeShutdownHook(cleanup);
+        }
+    }
+
+    /**
+     * Runs {@code cl}; an {@link Error}, which picocli lets through (a JVM out of memory), ends in one line too
+     * instead of the JVM's raw stack trace.
+     */
+    static int execute(CommandLine cl, String[] args) {
+        try {
+            return cl.execute(args);
+        } catch (Error e) {
+            return report(e, cl.getErr(), Arrays.asList(args).contains("--debug"));
         }
     }
 
@@ -85,6 +97,10 @@ public final class Cli {
         if (e instanceof CommandLine.ParameterException pe) {
             return usageError(pe, new String[0]);
         }
+        return report(e, err, debug);
+    }
+
+    private static int report(Throwable e, PrintWriter err, boolean debug) {
         err.println("exporter: " + Printable.line(message(e)));
         if (debug) {
             printStackTrace(e, err);
@@ -124,6 +140,9 @@ public final class Cli {
         }
         if (e instanceof IOException) {
             return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        }
+        if (e instanceof OutOfMemoryError) {
+            return "out of memory (" + e.getMessage() + "); give the JVM more with -Xmx";
         }
         return "internal error: " + e + " (run with --debug for details)";
     }

@@ -52,6 +52,14 @@ public final class Json {
     }
 
     /**
+     * A streaming parser over {@code bytes}, as strict as {@link #read} about duplicate keys, for documents too large
+     * to hold as a tree; the caller checks that nothing follows the document.
+     */
+    public static JsonParser parser(byte[] bytes) throws IOException {
+        return FACTORY.createParser(bytes);
+    }
+
+    /**
      * Parses one JSON document: a {@link MissingNode} when there is none, an exception (with the location) for
      * malformed JSON, duplicate keys or anything after the document.
      */

@@ -14,13 +14,16 @@ import java.util.Set;
 /**
  * Lists every tag of a repository, following the registry's {@code Link: <...>; rel="next"} pagination to the end.
  * A link may be relative (resolved against the page it came with) or absolute, but must stay on the registry and
- * under {@code /v2/}; a link back to a page already fetched, or more than {@link #MAX_PAGES} pages, is an error
- * rather than an endless loop.
+ * under {@code /v2/}; a link back to a page already fetched, more than {@link #MAX_PAGES} pages or more tags than
+ * the caps allow is an error rather than an endless loop or an exhausted memory.
  */
 public final class TagLister {
 
     /** With the registries' usual 100 to 1000 tags a page, far beyond any real repository. */
     static final int MAX_PAGES = 10_000;
+    /** Caps on what a listing holds in memory: a registry serving endless pages cannot exhaust it. */
+    static final int MAX_TAGS = 1_000_000;
+    static final long MAX_TAG_BYTES = 64L * 1024 * 1024;
 
     private final RegistryClient client;
 
@@ -38,6 +41,7 @@ public final class TagLister {
             throw new IllegalArgumentException("page size must be at least 1, got " + pageSize);
         }
         List<String> tags = new ArrayList<>();
+        long bytes = 0;
         Set<String> fetched = new HashSet<>();
         String path = TagsPage.firstPath(repository, pageSize);
         while (true) {
@@ -49,8 +53,10 @@ public final class TagLister {
                 throw new RegistryException(Kind.PROTOCOL, 0, TagsPage.describe(repository)
                         + ": gave up after " + MAX_PAGES + " pages of tags");
             }
-            TagsPage.Page page = client.call(repository, new TagsPage(repository, path));
+            TagsPage.Page page = client.call(repository, new TagsPage(repository, path, MAX_TAGS - tags.size(),
+                    MAX_TAG_BYTES - bytes));
             tags.addAll(page.tags());
+            bytes += page.tags().stream().mapToLong(String::length).sum();
             if (page.next() == null) {
                 return tags;
             }
@@ -86,6 +92,11 @@ public final class TagLister {
     private static boolean sameHost(URI link, String apiHost) {
         return link.getHost() != null && link.getScheme() != null
                 && Origin.of(URI.create(link.getScheme() + "://" + apiHost)).sameAs(link);
+    }
+
+    static RegistryException tooMany(ImageReference repository) {
+        return new RegistryException(Kind.PROTOCOL, 0, TagsPage.describe(repository) + ": more than " + MAX_TAGS
+                + " tags or " + MAX_TAG_BYTES / (1024 * 1024) + " MiB of tag names; giving up");
     }
 
     private static RegistryException badLink(ImageReference repository, String link, String why) {

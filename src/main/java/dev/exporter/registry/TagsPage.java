@@ -1,10 +1,12 @@
 package dev.exporter.registry;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.exporter.image.Json;
-import dev.exporter.image.ManifestException;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.registry.RegistryException.Kind;
+import dev.exporter.text.Printable;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -35,11 +37,19 @@ public final class TagsPage implements RegistryEndpoint<TagsPage.Page> {
 
     private final ImageReference repository;
     private final String path;
+    private final int tagsLeft;
+    private final long bytesLeft;
 
-    /** @param path the page's path and query, e.g. {@code /v2/library/alpine/tags/list?n=100&last=3.14} */
-    public TagsPage(ImageReference repository, String path) {
+    /**
+     * @param path      the page's path and query, e.g. {@code /v2/library/alpine/tags/list?n=100&last=3.14}
+     * @param tagsLeft  how many more tags the listing takes; a page with more fails the listing
+     * @param bytesLeft how many more characters of tag names the listing takes
+     */
+    public TagsPage(ImageReference repository, String path, int tagsLeft, long bytesLeft) {
         this.repository = repository;
         this.path = path;
+        this.tagsLeft = tagsLeft;
+        this.bytesLeft = bytesLeft;
     }
 
     /** The first page's path, asking for {@code pageSize} tags per page, or leaving it to the registry when null. */
@@ -80,30 +90,55 @@ public final class TagsPage implements RegistryEndpoint<TagsPage.Page> {
     public Page handle(RegistryResponse response) throws IOException {
         byte[] body = response.body().readNBytes(MAX_PAGE_SIZE + 1);
         if (body.length > MAX_PAGE_SIZE) {
-            throw new RegistryException(Kind.INVALID_CONTENT, response.status(), description()
-                    + ": tag list page larger than " + MAX_PAGE_SIZE / (1024 * 1024) + " MiB");
+            throw invalid(response, "tag list page larger than " + MAX_PAGE_SIZE / (1024 * 1024) + " MiB");
         }
-        JsonNode tags;
-        try {
-            tags = Json.parse(body, description()).path("tags");
-        } catch (ManifestException e) {
-            throw new RegistryException(Kind.INVALID_CONTENT, response.status(), e.getMessage(), e);
-        }
+        return new Page(tags(response, body), nextLink(response.headers().allValues("Link")));
+    }
+
+    /**
+     * The page's {@code tags}, read with a streaming parser: a page of millions of tiny tags as a JSON tree would take
+     * many times its size in memory.
+     */
+    private List<String> tags(RegistryResponse response, byte[] body) throws IOException {
         List<String> names = new ArrayList<>();
-        // distribution answers "tags": null for a repository whose tags were all deleted
-        if (!tags.isMissingNode() && !tags.isNull()) {
-            if (!tags.isArray()) {
-                throw new RegistryException(Kind.INVALID_CONTENT, response.status(), description() + ": 'tags' is not an array");
+        long bytes = 0;
+        try (JsonParser parser = Json.parser(body)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw invalid(response, "the tag list is not a JSON object");
             }
-            for (JsonNode tag : tags) {
-                if (!tag.isTextual()) {
-                    throw new RegistryException(Kind.INVALID_CONTENT, response.status(), description()
-                            + ": 'tags' holds a non-string value " + tag);
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                JsonToken value = parser.nextToken();
+                // distribution answers "tags": null for a repository whose tags were all deleted
+                if (!parser.currentName().equals("tags") || value == JsonToken.VALUE_NULL) {
+                    parser.skipChildren();
+                    continue;
                 }
-                names.add(tag.asText());
+                if (value != JsonToken.START_ARRAY) {
+                    throw invalid(response, "'tags' is not an array");
+                }
+                for (JsonToken tag; (tag = parser.nextToken()) != JsonToken.END_ARRAY; ) {
+                    if (tag != JsonToken.VALUE_STRING) {
+                        throw invalid(response, "'tags' holds a non-string value " + Printable.fragment(parser.getText(), 40));
+                    }
+                    String name = parser.getText();
+                    bytes += name.length();
+                    if (names.size() >= tagsLeft || bytes > bytesLeft) {
+                        throw TagLister.tooMany(repository);
+                    }
+                    names.add(name);
+                }
             }
+            if (parser.nextToken() != null) {
+                throw invalid(response, "unexpected data after the JSON document");
+            }
+        } catch (JsonProcessingException e) {
+            throw invalid(response, "malformed JSON (" + Printable.fragment(e.getOriginalMessage(), 100) + ")");
         }
-        return new Page(List.copyOf(names), nextLink(response.headers().allValues("Link")));
+        return names;
+    }
+
+    private RegistryException invalid(RegistryResponse response, String why) {
+        return new RegistryException(Kind.INVALID_CONTENT, response.status(), description() + ": " + why);
     }
 
     /**

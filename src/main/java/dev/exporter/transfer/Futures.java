@@ -35,6 +35,9 @@ public final class Futures {
             if (cause instanceof IOException io) {
                 throw io;
             }
+            if (cause instanceof Error error) {
+                throw error;
+            }
             throw new IOException(cause.getMessage(), cause);
         }
     }

@@ -36,6 +36,26 @@ class CliMessageTest {
         assertEquals(expected, Printable.line(message));
     }
 
+    @picocli.CommandLine.Command(name = "exhausting")
+    static final class Exhausting implements java.util.concurrent.Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new OutOfMemoryError("Java heap space");
+        }
+    }
+
+    @Test
+    void anErrorFromACommand_isOneLineAndExit1_notARawStackTrace() {
+        picocli.CommandLine cl = new picocli.CommandLine(new Exhausting());
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err, true));
+
+        int code = Cli.execute(cl, new String[0]);
+
+        assertEquals(ExitCodes.FAILURE, code);
+        assertEquals("exporter: out of memory (Java heap space); give the JVM more with -Xmx\n", err.toString());
+    }
+
     @Test
     void debugStackTrace_redactsCredentialsAndControlCharactersButKeepsTheFrames() {
         RuntimeException cause = new RuntimeException("registry echoed Authorization: Basic YWxpY2U6c2VjcmV0cGFzcw==\u001b[2J");

@@ -14,7 +14,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -133,6 +141,40 @@ class TagsCommandTest {
             assertEquals("bell \nplain\nred [31m\nreturn over\n", result.stdoutText());
             assertFalse(result.stdoutText().chars().anyMatch(c -> c != '\n' && Character.isISOControl(c)),
                     result.stdoutText());
+        }
+    }
+
+    @Test
+    void tags_withEndlessHugePages_stopsAtTheCapWithOneLineInBoundedMemory() throws IOException {
+        HttpServer endless = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
+        AtomicInteger pages = new AtomicInteger();
+        endless.createContext("/", exchange -> {
+            int page = pages.getAndIncrement();
+            StringBuilder json = new StringBuilder("{\"name\":\"endless/app\",\"tags\":[");
+            for (int i = 0; i < 400_000; i++) {
+                json.append(i == 0 ? "" : ",").append("\"").append(page).append('-').append(i).append("\"");
+            }
+            byte[] body = json.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Link", "</v2/endless/app/tags/list?last=" + page + ">; rel=\"next\"");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        endless.start();
+        try {
+            String repo = "127.0.0.1:" + endless.getAddress().getPort() + "/endless/app";
+
+            // a heap that a JSON tree of two such pages, or the tags of ten, would exhaust
+            ExporterCli.Result result = fakeCli().jvmArgs("-Xmx160m").run("tags", "--plain-http", repo);
+
+            assertEquals(1, result.exitCode(), result.stderr());
+            assertEquals("exporter: list tags of " + repo + ": more than 1000000 tags or 64 MiB of tag names; giving up",
+                    result.error());
+            assertEquals(0, result.stdout().length, "no partial list");
+            assertTrue(pages.get() <= 4, pages.get() + " pages");
+        } finally {
+            endless.stop(0);
         }
     }
 
