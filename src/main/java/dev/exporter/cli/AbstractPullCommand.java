@@ -97,6 +97,13 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         if (toStdout && System.console() != null) {
             throw usage("refusing to write an archive to a terminal: redirect standard output or use -o FILE");
         }
+        if (target != null && format != OutputFormat.oci_dir) {
+            try {
+                OutputFile.refuseFolder(target);
+            } catch (IOException e) {
+                throw new CommandFailure("write " + target + ": " + Cli.message(e), e);
+            }
+        }
         TransferCounter counter = new TransferCounter(System::nanoTime);
         ProgressRenderer progress = ProgressRenderer.attach(spec.commandLine(), quiet, counter);
         // Temporary files go beside the output (renames stay atomic), or to the temporary folder for a stream or a

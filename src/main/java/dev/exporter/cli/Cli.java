@@ -4,6 +4,7 @@ import dev.exporter.image.ContentException;
 import dev.exporter.image.ManifestException;
 import dev.exporter.registry.RegistryException;
 import dev.exporter.text.Printable;
+import dev.exporter.transfer.FileErrors;
 import dev.exporter.transfer.TempPaths;
 import picocli.CommandLine;
 
@@ -11,9 +12,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
-import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
 
 /** Builds the picocli command line with this tool's error handling and exit codes. */
@@ -129,17 +127,8 @@ public final class Cli {
         if (e instanceof UncheckedIOException u) {
             return u.getMessage();
         }
-        if (e instanceof NoSuchFileException f) {
-            return "no such file: " + f.getFile();
-        }
-        if (e instanceof AccessDeniedException f) {
-            return "permission denied: " + f.getFile();
-        }
-        if (e instanceof FileSystemException f) {
-            return f.getFile() + ": " + f.getReason();
-        }
-        if (e instanceof IOException) {
-            return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e instanceof IOException io) {
+            return FileErrors.describe(io);
         }
         if (e instanceof OutOfMemoryError) {
             return "out of memory (" + e.getMessage() + "); give the JVM more with -Xmx";

@@ -1,5 +1,6 @@
 package dev.exporter.docker;
 
+import dev.exporter.transfer.FileErrors;
 import dev.exporter.image.ContentException;
 import dev.exporter.image.Descriptor;
 import dev.exporter.image.ResolvedImage;
@@ -107,7 +108,7 @@ final class LayerUnpack {
             } catch (LayerUnpacker.SizeMismatch e) {
                 throw new SizeMispredicted(e);
             } catch (IOException e) {
-                throw new UncheckedIOException("unpack layer " + layer.hex() + ": " + e.getMessage(), e);
+                throw new UncheckedIOException("unpack layer " + layer.hex() + ": " + FileErrors.describe(e), e);
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.exporter.export;
 
+import dev.exporter.image.Descriptor;
 import dev.exporter.image.ExportPlan;
 import dev.exporter.image.ResolvedImage;
 import dev.exporter.reference.ImageReference;
@@ -12,6 +13,7 @@ import dev.exporter.transfer.ImageSink;
 import dev.exporter.transfer.TempPaths;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,8 +50,21 @@ public final class Exporter {
         return new ExportPlan(images, new RegistryBlobs(client));
     }
 
-    /** Writes {@code plan} into {@code sink}, with a temporary folder of its own that is gone afterwards. */
+    /**
+     * Writes {@code plan} into {@code sink}, with a temporary folder of its own that is gone afterwards. A blob larger
+     * than the free space where the output goes is refused first: it cannot fit, and its size would only surface
+     * as an obscure failure (a file position past the file system's limit is "Invalid argument").
+     */
     public ExportResult export(ExportPlan plan, ImageSink sink) throws IOException {
+        long free = Files.getFileStore(options.workParent()).getUsableSpace();
+        for (ResolvedImage image : plan.images()) {
+            for (Descriptor blob : image.blobs()) {
+                if (blob.size() > free) {
+                    throw new IOException("blob " + blob.digest() + " of " + image.reference() + " is " + gib(blob.size())
+                            + ", more than the " + gib(free) + " free on " + options.workParent());
+                }
+            }
+        }
         Path work = TempPaths.createDirectory(options.workParent(), ".exporter-");
         try {
             sink.write(plan, new Downloads(plan.source(), options.jobs(), work, options.cache(), options.progress()));
@@ -57,5 +72,9 @@ public final class Exporter {
         } finally {
             TempPaths.delete(work);
         }
+    }
+
+    private static String gib(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
     }
 }

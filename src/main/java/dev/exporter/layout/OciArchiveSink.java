@@ -1,5 +1,6 @@
 package dev.exporter.layout;
 
+import dev.exporter.transfer.FileErrors;
 import dev.exporter.image.Descriptor;
 import dev.exporter.image.ExportPlan;
 import dev.exporter.image.ResolvedImage;
@@ -87,7 +88,7 @@ public final class OciArchiveSink implements ImageSink {
             OciLayoutWriter.fillHole(file, offset, stored, blob.size());
             return null;
         } catch (IOException e) {
-            throw new UncheckedIOException("copy blob " + blob.digest() + " into " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("copy blob " + blob.digest() + " into " + file + ": " + FileErrors.reason(e), e);
         }
     }
 }

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -112,6 +113,7 @@ public final class RegistryClient {
                     return attempt(registry, endpoint);
                 }
                 RegistryException failure = RegistryErrors.isTlsFailure(e) ? RegistryErrors.tls(action, uri, e)
+                        : e instanceof UnknownHostException ? RegistryErrors.unknownHost(action, uri.getHost(), e)
                         : RegistryErrors.network(action, e);
                 if (RetryRule.isTransientSendFailure(e)) {
                     throw new Transient(failure, null);

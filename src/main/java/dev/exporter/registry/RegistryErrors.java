@@ -9,6 +9,7 @@ import dev.exporter.registry.auth.CredentialsException;
 import dev.exporter.registry.http.NetworkException;
 import dev.exporter.registry.http.SlowAnswerException;
 import dev.exporter.text.Printable;
+import dev.exporter.transfer.FileErrors;
 
 import javax.net.ssl.SSLException;
 import java.io.IOException;
@@ -16,7 +17,6 @@ import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.nio.file.FileSystemException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -85,6 +85,12 @@ final class RegistryErrors {
         return new RegistryException(Kind.NETWORK, 0, action + ": " + Printable.fragment(why), e);
     }
 
+    /** The host name did not resolve: a typo, or no DNS; say which host. */
+    static RegistryException unknownHost(String action, String host, IOException e) {
+        return new RegistryException(Kind.NETWORK, 0, action + ": unknown host " + Printable.fragment(host, 100)
+                + " (its name does not resolve; check the spelling and DNS)", e);
+    }
+
     /** TLS problems do not heal by retrying; say what to do about them instead. */
     static RegistryException tls(String action, URI uri, IOException e) {
         String reason = rootMessage(e);
@@ -126,18 +132,14 @@ final class RegistryErrors {
      * somewhere (a file on a full disk).
      */
     static UncheckedIOException localFailure(String action, IOException e) {
-        return new UncheckedIOException(action + ": local write failure (not retried): " + localReason(e), e);
+        return new UncheckedIOException(action + ": local write failure (not retried): " + FileErrors.describe(e), e);
     }
 
     /** What a request was to send could not be read: the source's own failure, reported as it is. */
     static UncheckedIOException sourceFailure(String action, IOException e) {
-        return new UncheckedIOException(action + ": " + localReason(e), e);
+        return new UncheckedIOException(action + ": " + FileErrors.describe(e), e);
     }
 
-    private static String localReason(IOException e) {
-        return e instanceof FileSystemException f && f.getReason() != null ? f.getFile() + ": " + f.getReason()
-                : e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
-    }
 
     private static String rootMessage(Throwable e) {
         String message = e.getMessage();

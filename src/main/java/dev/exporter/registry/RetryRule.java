@@ -6,6 +6,7 @@ import dev.exporter.registry.http.ProxyException;
 import dev.exporter.transfer.VerifyingStream;
 
 import java.io.IOException;
+import java.net.UnknownHostException;
 
 /**
  * Which failures are worth another attempt; {@link RegistryClient} asks nothing else. Transient are the failures
@@ -16,7 +17,7 @@ import java.io.IOException;
  *       verifying stream's {@link VerifyingStream.Truncated} (a body that ended before its declared size);
  *   <li>the registry or its token service answered 408, 429 or 5xx, or the token service could not be reached.
  * </ul>
- * Never transient: a TLS failure while connecting (an untrusted certificate, a server without TLS) and a proxy's
+ * Never transient: a host name that does not resolve (DNS does not heal in seconds), a TLS failure while connecting (an untrusted certificate, a server without TLS) and a proxy's
  * refusal, which answer the same every time; the registry's final word (other 4xx); and every failure of an
  * endpoint's handler that is not the network's, above all an {@link IOException} from writing a file: a full disk
  * stays full, and retrying it with backoff would only hide the cause for minutes.
@@ -28,7 +29,7 @@ final class RetryRule {
 
     /** Sending a request, or reading its answer's head, failed with {@code failure}. */
     static boolean isTransientSendFailure(IOException failure) {
-        return !RegistryErrors.isTlsFailure(failure) && !refusedByProxy(failure);
+        return !RegistryErrors.isTlsFailure(failure) && !refusedByProxy(failure) && !(failure instanceof UnknownHostException);
     }
 
     /** An endpoint's handler failed with {@code failure} while it read a successful response. */

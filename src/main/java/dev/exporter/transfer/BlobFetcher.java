@@ -104,7 +104,7 @@ public final class BlobFetcher implements AutoCloseable {
                 }
             } catch (IOException e) {
                 landing.discard();
-                throw new UncheckedIOException(source.describe(repository, blob) + ": " + e.getMessage(), e);
+                throw new UncheckedIOException(source.describe(repository, blob) + ": " + FileErrors.describe(e), e);
             }
         }
         BlobDownload download = new BlobDownload(blob, landing, progress, source.describe(repository, blob), tap);

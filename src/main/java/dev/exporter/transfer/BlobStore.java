@@ -111,7 +111,7 @@ public final class BlobStore {
             Files.createDirectories(folder);
             return RunClaims.claim(folder);
         } catch (IOException e) {
-            throw new UncheckedIOException("create blob folder " + folder + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("create blob folder " + folder + ": " + FileErrors.describe(e), e);
         }
     }
 }

@@ -2,7 +2,6 @@ package dev.exporter.transfer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileSystemException;
 
 /**
  * A write to local disk during a download. Its failures are the disk's, not the source's, so they leave as
@@ -18,9 +17,7 @@ interface DiskWrite<T> {
         try {
             return write.run();
         } catch (IOException e) {
-            String reason = e instanceof FileSystemException f && f.getReason() != null
-                    ? f.getReason() : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            throw new UncheckedIOException(action + ": write " + target + ": " + reason, e);
+            throw new UncheckedIOException(action + ": write " + target + ": " + FileErrors.reason(e), e);
         }
     }
 }

@@ -102,7 +102,7 @@ public final class LayerUnpacker {
 
     /** A failure to write the unpacked layer: the disk's, not the input's, so not worth a retry. */
     private static java.io.UncheckedIOException diskFailure(Path target, IOException e) {
-        return new java.io.UncheckedIOException("write " + target + ": " + e.getMessage(), e);
+        return new java.io.UncheckedIOException("write " + target + ": " + FileErrors.reason(e), e);
     }
 
     /** Wraps {@code in} (which must support mark) in the decompressor its first bytes call for. */

@@ -46,9 +46,7 @@ public final class OutputFile implements AutoCloseable {
 
     /** An archive at {@code target}, compressed as a whole with {@code compression} (streamed, never in place). */
     public static OutputFile open(Path target, Compression compression) throws IOException {
-        if (Files.isDirectory(target)) {
-            throw new IOException("is a folder; name a file to write (or use --format oci-dir for a layout folder)");
-        }
+        refuseFolder(target);
         if (Files.exists(target) && !Files.isRegularFile(target)) {
             // Follows links on purpose: /dev/stdout is a link to the process's own descriptor.
             return new OutputFile(null, FileChannel.open(target, StandardOpenOption.WRITE), compression);
@@ -62,6 +60,13 @@ public final class OutputFile implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             atomic.close();
             throw e;
+        }
+    }
+
+    /** Fails for a target that is a folder: to be asked before anything is downloaded. */
+    public static void refuseFolder(Path target) throws IOException {
+        if (Files.isDirectory(target)) {
+            throw new IOException("is a folder; name a file to write (or use --format oci-dir for a layout folder)");
         }
     }
 

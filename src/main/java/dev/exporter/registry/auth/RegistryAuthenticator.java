@@ -175,6 +175,10 @@ public final class RegistryAuthenticator {
         } catch (InterruptedIOException e) {
             Thread.currentThread().interrupt();
             throw AuthenticationException.network(action + ": interrupted", null);
+        } catch (java.net.UnknownHostException e) {
+            // not a hiccup worth retrying: the token service's name does not resolve
+            throw AuthenticationException.answered(action + ": token service host " + request.uri().getHost()
+                    + " is unknown (its name does not resolve)", 0);
         } catch (IOException e) {
             throw AuthenticationException.network(action + ": token request to " + request.uri().getHost()
                     + " failed: " + describe(e), e);
