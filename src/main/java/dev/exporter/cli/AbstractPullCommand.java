@@ -10,6 +10,7 @@ import dev.exporter.layout.OciDirectorySink;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.reference.Platform;
 import dev.exporter.transfer.ArchiveOutput;
+import dev.exporter.transfer.Caveat;
 import dev.exporter.tar.Compression;
 import dev.exporter.transfer.OutputFile;
 import dev.exporter.transfer.ImageSink;
@@ -118,7 +119,7 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         ExportResult result;
         if (format == OutputFormat.oci_dir) {
             ImageSink sink = new OciDirectorySink(target);
-            plan.images().forEach(image -> progress.resolved(image, sink.fetches(image)));
+            announce(plan, sink, progress);
             try {
                 result = exporter.export(plan, sink);
             } catch (IOException e) {
@@ -127,12 +128,23 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         } else {
             result = write(target, out -> {
                 ImageSink sink = format == OutputFormat.docker ? new DockerArchiveSink(out) : new OciArchiveSink(out);
-                plan.images().forEach(image -> progress.resolved(image, sink.fetches(image)));
+                announce(plan, sink, progress);
                 return exporter.export(plan, sink);
             });
         }
         progress.done(toStdout ? "standard output" : target.toString(), result, System.nanoTime() - start);
         return ExitCodes.OK;
+    }
+
+    /** Tells what was resolved and what the sink will fetch for it, and warns of what the output cannot do. */
+    private static void announce(ExportPlan plan, ImageSink sink, ProgressRenderer progress) {
+        plan.images().forEach(image -> progress.resolved(image, sink.fetches(image)));
+        List<String> zstd = plan.images().stream().filter(image -> sink.caveats(image).contains(Caveat.ZSTD_LAYERS))
+                .map(image -> image.reference().toString()).toList();
+        if (!zstd.isEmpty()) {
+            progress.warn("warning: " + String.join(", ", zstd) + (zstd.size() == 1 ? " has" : " have")
+                    + " zstd-compressed layers, which docker before 23 cannot load; --format docker decompresses them");
+        }
     }
 
     private interface ArchiveWrite {

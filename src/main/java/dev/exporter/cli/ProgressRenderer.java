@@ -107,6 +107,13 @@ final class ProgressRenderer {
         }
     }
 
+    /** A line the user should read though nothing failed, as {@code exporter: LINE}; not with --quiet. */
+    void warn(String line) {
+        if (mode != ProgressMode.QUIET) {
+            printAbove("exporter: " + line);
+        }
+    }
+
     /** A docker archive fetches the layers; the config came with resolving. */
     void resolved(ResolvedImage image) {
         resolved(image, image.manifest().layers());

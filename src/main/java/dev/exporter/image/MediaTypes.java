@@ -61,6 +61,11 @@ public final class MediaTypes {
         };
     }
 
+    /** Layer types whose blobs are zstd streams. */
+    public static boolean isZstdLayer(String mediaType) {
+        return OCI_LAYER_ZSTD.equals(mediaType) || OCI_LAYER_NONDISTRIBUTABLE_ZSTD.equals(mediaType);
+    }
+
     /** Layer types whose blobs are plain tars. */
     public static boolean isUncompressedLayer(String mediaType) {
         return OCI_LAYER.equals(mediaType) || OCI_LAYER_NONDISTRIBUTABLE.equals(mediaType) || DOCKER_LAYER.equals(mediaType);

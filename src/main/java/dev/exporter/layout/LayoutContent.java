@@ -1,5 +1,8 @@
 package dev.exporter.layout;
 
+import dev.exporter.image.MediaTypes;
+import dev.exporter.transfer.Caveat;
+import java.util.Set;
 import dev.exporter.image.Descriptor;
 import dev.exporter.image.ExportPlan;
 import dev.exporter.image.ManifestDocument;
@@ -30,6 +33,13 @@ final class LayoutContent {
             Pattern.compile("[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*(?:/[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*)*");
 
     private LayoutContent() {
+    }
+
+    /** Both sinks store layers as they are, so zstd ones stay zstd (which {@code --format docker} would unpack). */
+    static Set<Caveat> caveats(ResolvedImage image) {
+        boolean zstd = image.images().stream().flatMap(i -> i.manifest().layers().stream())
+                .anyMatch(layer -> MediaTypes.isZstdLayer(layer.mediaType()));
+        return zstd ? Set.of(Caveat.ZSTD_LAYERS) : Set.of();
     }
 
     /** Every manifest and index of the plan, as files in {@code store}. */

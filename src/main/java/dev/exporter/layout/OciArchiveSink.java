@@ -1,5 +1,6 @@
 package dev.exporter.layout;
 
+import dev.exporter.transfer.Caveat;
 import dev.exporter.transfer.FileErrors;
 import dev.exporter.image.Descriptor;
 import dev.exporter.image.ExportPlan;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -41,6 +43,11 @@ public final class OciArchiveSink implements ImageSink {
     @Override
     public List<Descriptor> fetches(ResolvedImage image) {
         return image.blobs();
+    }
+
+    @Override
+    public Set<Caveat> caveats(ResolvedImage image) {
+        return LayoutContent.caveats(image);
     }
 
     @Override

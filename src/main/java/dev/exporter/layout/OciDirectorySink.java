@@ -1,5 +1,6 @@
 package dev.exporter.layout;
 
+import dev.exporter.transfer.Caveat;
 import dev.exporter.image.Descriptor;
 import dev.exporter.image.ExportPlan;
 import dev.exporter.image.ResolvedImage;
@@ -34,6 +35,11 @@ public final class OciDirectorySink implements ImageSink {
     @Override
     public List<Descriptor> fetches(ResolvedImage image) {
         return image.blobs();
+    }
+
+    @Override
+    public Set<Caveat> caveats(ResolvedImage image) {
+        return LayoutContent.caveats(image);
     }
 
     @Override

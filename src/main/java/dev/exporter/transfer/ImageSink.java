@@ -6,6 +6,7 @@ import dev.exporter.image.ResolvedImage;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A place images are written to: a docker-save archive, an OCI layout (tar or folder), a registry. A sink takes a
@@ -16,6 +17,11 @@ public interface ImageSink {
 
     /** The blobs of {@code image} this sink will fetch (for progress: the command does not know the format). */
     List<Descriptor> fetches(ResolvedImage image);
+
+    /** What the user should know about how this sink writes {@code image}; nothing by default. */
+    default Set<Caveat> caveats(ResolvedImage image) {
+        return Set.of();
+    }
 
     void write(ExportPlan plan, Downloads downloads) throws IOException;
 }
