@@ -1,12 +1,12 @@
 package dev.exporter.docker;
 
-import dev.exporter.transfer.FileErrors;
 import dev.exporter.image.ContentException;
 import dev.exporter.image.Descriptor;
 import dev.exporter.image.ResolvedImage;
 import dev.exporter.reference.Digest;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.transfer.BlobFetcher;
+import dev.exporter.transfer.FileErrors;
 import dev.exporter.transfer.Landing;
 import dev.exporter.transfer.LayerUnpacker;
 import dev.exporter.transfer.Tap;

@@ -1,15 +1,14 @@
 package dev.exporter.layout;
 
-import dev.exporter.image.MediaTypes;
-import dev.exporter.transfer.Caveat;
-import java.util.Set;
 import dev.exporter.image.Descriptor;
 import dev.exporter.image.ExportPlan;
 import dev.exporter.image.ManifestDocument;
+import dev.exporter.image.MediaTypes;
 import dev.exporter.image.ResolvedImage;
 import dev.exporter.reference.Digest;
 import dev.exporter.transfer.BlobFetcher;
 import dev.exporter.transfer.BlobStore;
+import dev.exporter.transfer.Caveat;
 import dev.exporter.transfer.Downloads;
 import dev.exporter.transfer.Futures;
 
@@ -21,6 +20,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;

@@ -1,7 +1,5 @@
 package dev.exporter.layout;
 
-import dev.exporter.transfer.Caveat;
-import dev.exporter.transfer.FileErrors;
 import dev.exporter.image.Descriptor;
 import dev.exporter.image.ExportPlan;
 import dev.exporter.image.ResolvedImage;
@@ -10,7 +8,9 @@ import dev.exporter.reference.ImageReference;
 import dev.exporter.transfer.ArchiveOutput;
 import dev.exporter.transfer.BlobFetcher;
 import dev.exporter.transfer.BlobStore;
+import dev.exporter.transfer.Caveat;
 import dev.exporter.transfer.Downloads;
+import dev.exporter.transfer.FileErrors;
 import dev.exporter.transfer.Futures;
 import dev.exporter.transfer.ImageSink;
 import dev.exporter.transfer.Landing;
@@ -22,8 +22,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**

@@ -1,10 +1,10 @@
 package dev.exporter.layout;
 
-import dev.exporter.transfer.Caveat;
 import dev.exporter.image.Descriptor;
 import dev.exporter.image.ExportPlan;
 import dev.exporter.image.ResolvedImage;
 import dev.exporter.transfer.BlobStore;
+import dev.exporter.transfer.Caveat;
 import dev.exporter.transfer.Downloads;
 import dev.exporter.transfer.ImageSink;
 
