@@ -52,16 +52,16 @@ public final class Exporter {
 
     /**
      * Writes {@code plan} into {@code sink}, with a temporary folder of its own that is gone afterwards. A blob larger
-     * than the free space where the output goes is refused first: it cannot fit, and its size would only surface
-     * as an obscure failure (a file position past the file system's limit is "Invalid argument").
+     * than the whole file system the output goes to is refused first: a registry can declare any size, and this
+     * one could only fail later and obscurely (a file position past the file system's limit is "Invalid argument").
      */
     public ExportResult export(ExportPlan plan, ImageSink sink) throws IOException {
-        long free = Files.getFileStore(options.workParent()).getUsableSpace();
+        long room = Files.getFileStore(options.workParent()).getTotalSpace();
         for (ResolvedImage image : plan.images()) {
             for (Descriptor blob : image.blobs()) {
-                if (blob.size() > free) {
-                    throw new IOException("blob " + blob.digest() + " of " + image.reference() + " is " + gib(blob.size())
-                            + ", more than the " + gib(free) + " free on " + options.workParent());
+                if (blob.size() > room) {
+                    throw new IOException("blob " + blob.digest() + " of " + image.reference() + " is " + size(blob.size())
+                            + ", larger than the whole file system of " + options.workParent() + " (" + size(room) + ")");
                 }
             }
         }
@@ -74,7 +74,14 @@ public final class Exporter {
         }
     }
 
-    private static String gib(long bytes) {
-        return String.format(java.util.Locale.ROOT, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
+    private static String size(long bytes) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+        int unit = 0;
+        double value = bytes;
+        while (value >= 1024 && unit < units.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        return unit == 0 ? bytes + " B" : String.format(java.util.Locale.ROOT, "%.1f %s", value, units[unit]);
     }
 }
