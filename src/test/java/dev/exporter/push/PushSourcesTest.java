@@ -15,6 +15,7 @@ import dev.exporter.testing.SharedResources;
 import dev.exporter.testing.TestImage;
 import dev.exporter.testing.TestImages;
 import dev.exporter.testing.WanProxy;
+import dev.exporter.testing.CutUploadProxy;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarFile;
 import org.junit.jupiter.api.BeforeAll;
@@ -222,17 +223,64 @@ class PushSourcesTest {
         return largest.getName().substring("blobs/sha256/".length());
     }
 
-    @Test
-    void sigtermWhileALargeBlobUploads_leavesNoTag() throws Exception {
-        byte[] big = new byte[48 * 1024 * 1024];
-        new Random(7).nextBytes(big);
-        TestImage large = ImageBuilder.of(ImageFormat.OCI)
-                .layer(LayerSpec.empty().file("big.bin", big), dev.exporter.testing.Compression.GZIP).build();
-        new RegistryPusher(origin).push(large, "pushsources/large", "1");
+    private static TestImage large;
+
+    /** An image with one 48 MiB layer, more than one upload chunk: built and put into the origin once. */
+    private Path largeArchive() {
+        if (large == null) {
+            byte[] big = new byte[48 * 1024 * 1024];
+            new Random(7).nextBytes(big);
+            large = ImageBuilder.of(ImageFormat.OCI)
+                    .layer(LayerSpec.empty().file("big.bin", big), dev.exporter.testing.Compression.GZIP).build();
+            new RegistryPusher(origin).push(large, "pushsources/large", "1");
+        }
         Path archive = dir.resolve("large.tar");
         assertEquals(0, ExporterCli.create().workDir(dir).run(origin.hostPort() + "/pushsources/large:1", "-q",
                 "--no-cache", "--format", "oci", "-o", archive.toString()).exitCode());
-        InetSocketAddress registry = new InetSocketAddress("127.0.0.1", Integer.parseInt(origin.hostPort().split(":")[1]));
+        return archive;
+    }
+
+    private static InetSocketAddress originAddress() {
+        return new InetSocketAddress("127.0.0.1", Integer.parseInt(origin.hostPort().split(":")[1]));
+    }
+
+    @Test
+    void aConnectionBrokenInTheMiddleOfAChunk_startsTheUploadOverAndCompletes() {
+        Path archive = largeArchive();
+        String repository = repo();
+        try (CutUploadProxy proxy = CutUploadProxy.start(originAddress(), "PATCH", 1_000_000, 1)) {
+            String target = "127.0.0.1:" + proxy.port() + "/" + repository + ":resumed";
+
+            ExporterCli.Result result = push(ExporterCli.create(), archive.toString(), target);
+
+            assertEquals(0, result.exitCode(), result.stderr());
+            assertEquals(1, proxy.cutsMade());
+            assertEquals(large.configDigest(), skopeoConfigDigest(origin, origin.hostPort() + "/" + repository
+                    + ":resumed", null));
+        }
+    }
+
+    @Test
+    void aConnectionBrokenInTheMiddleOfAMonolithicUpload_isRetried() {
+        Path archive = dir.resolve("small.tar");
+        assertEquals(0, ExporterCli.create().workDir(dir).run(ref, "-q", "--no-cache", "-o", archive.toString()).exitCode());
+        String repository = repo();
+        try (CutUploadProxy proxy = CutUploadProxy.start(originAddress(), "PUT", 20_000, 1)) {
+            String target = "127.0.0.1:" + proxy.port() + "/" + repository + ":retried";
+
+            ExporterCli.Result result = push(ExporterCli.create(), archive.toString(), target, "-j", "1");
+
+            assertEquals(0, result.exitCode(), result.stderr());
+            assertEquals(1, proxy.cutsMade());
+            assertEquals(image.configDigest(), skopeoConfigDigest(origin, origin.hostPort() + "/" + repository
+                    + ":retried", null));
+        }
+    }
+
+    @Test
+    void sigtermWhileALargeBlobUploads_leavesNoTag() throws Exception {
+        Path archive = largeArchive();
+        InetSocketAddress registry = originAddress();
         String repository = repo();
         try (WanProxy slow = WanProxy.start(new WanProxy.Config(0, registry, Duration.ofMillis(1), 8_000_000, 0, 64, null))) {
             String target = "127.0.0.1:" + slow.port() + "/" + repository + ":partial";
