@@ -101,7 +101,7 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         ProgressRenderer progress = ProgressRenderer.attach(spec.commandLine(), quiet, counter);
         // Temporary files go beside the output (renames stay atomic), or to the temporary folder for a stream or a
         // device: never into /dev.
-        Path workParent = toStdout || OutputFile.isPassThrough(target) ? Path.of(System.getProperty("java.io.tmpdir"))
+        Path workParent = toStdout || OutputFile.isPassThrough(target) ? RegistryOptions.tempFolder()
                 : target.toAbsolutePath().getParent();
         Exporter exporter = new Exporter(registry.client(),
                 new ExportOptions(wanted, allPlatforms, jobs, workParent, cacheDir(), counter));

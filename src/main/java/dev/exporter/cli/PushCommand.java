@@ -70,7 +70,7 @@ public final class PushCommand implements Callable<Integer> {
         if (jobs < 1 || jobs > 64) {
             throw new ParameterException(spec.commandLine(), "--jobs must be between 1 and 64, got " + jobs);
         }
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        Path tmp = RegistryOptions.tempFolder();
         Path work = TempPaths.createDirectory(tmp, ".exporter-push-");
         try (ImageSource images = open(work)) {
             return push(images, tmp);

@@ -100,6 +100,15 @@ public final class RegistryOptions {
         }
     }
 
+    /**
+     * Where temporary files go when they cannot go beside an output: {@code $TMPDIR} if set (as for most Unix
+     * tools), else the JVM's {@code java.io.tmpdir}.
+     */
+    static Path tempFolder() {
+        String tmpdir = environment.get("TMPDIR");
+        return Path.of(tmpdir != null && !tmpdir.isBlank() ? tmpdir : System.getProperty("java.io.tmpdir"));
+    }
+
     /** Flags first, then the environment, then auth files and their credential helpers, then anonymous. */
     CredentialProvider credentials() {
         CredentialProvider files = new AuthFileCredentials(authFiles().lookup(), RegistryOptions::helper);

@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -99,23 +100,40 @@ public final class Pusher {
             GzipLayers gzip = new GzipLayers(source, work, threads, listener);
             AtomicReference<Throwable> firstFailure = new AtomicReference<>();
             Map<String, CompletableFuture<Descriptor>> tasks = new LinkedHashMap<>();
+            // how many pushes read each blob, counted before any starts, so a compressed copy goes when the last is done
+            Map<Digest, AtomicInteger> uses = new ConcurrentHashMap<>();
+            Set<String> counted = new java.util.HashSet<>();
             for (Planned p : planned) {
                 for (ImageReference repository : repositories(p.job())) {
                     for (Descriptor blob : p.blobs()) {
-                        tasks.computeIfAbsent(repository.fullName() + " " + blob.digest(), key -> CompletableFuture
-                                .supplyAsync(() -> {
-                                    try {
-                                        return pushBlob(source, gzip, p, repository, blob);
-                                    } catch (IOException e) {
-                                        throw new CompletionException(e);
+                        if (counted.add(repository.fullName() + " " + blob.digest())) {
+                            uses.computeIfAbsent(blob.digest(), d -> new AtomicInteger()).incrementAndGet();
+                        }
+                    }
+                }
+            }
+            for (Planned p : planned) {
+                for (ImageReference repository : repositories(p.job())) {
+                    for (Descriptor blob : p.blobs()) {
+                        tasks.computeIfAbsent(repository.fullName() + " " + blob.digest(), key -> {
+                            return CompletableFuture.supplyAsync(() -> {
+                                try {
+                                    Descriptor pushed = pushBlob(source, gzip, p, repository, blob);
+                                    if (uses.get(blob.digest()).decrementAndGet() == 0) {
+                                        gzip.release(blob.digest()); // a compressed copy no other push needs
                                     }
-                                }, pool)
+                                    return pushed;
+                                } catch (IOException e) {
+                                    throw new CompletionException(e);
+                                }
+                            }, pool)
                                 .whenComplete((done, failure) -> {
                                     // the first failure stops the others: no image is finished after it
                                     if (failure != null && firstFailure.compareAndSet(null, failure)) {
                                         pool.shutdownNow();
                                     }
-                                }));
+                                });
+                        });
                     }
                 }
             }
