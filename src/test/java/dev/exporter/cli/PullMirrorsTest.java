@@ -10,6 +10,7 @@ import dev.exporter.testing.RegistryPusher;
 import dev.exporter.testing.SharedDockerd;
 import dev.exporter.testing.SharedRegistries;
 import dev.exporter.testing.SharedResources;
+import dev.exporter.testing.TestHosts;
 import dev.exporter.testing.TestImage;
 import dev.exporter.testing.TestImages;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,10 +62,7 @@ class PullMirrorsTest {
 
     /** A CLI whose auth file has the mirror's credentials (the primary needs none). */
     private static ExporterCli cli() {
-        ExporterCli cli = ExporterCli.create();
-        write(cli.home().resolve("auth.json"), "{\"auths\":{\"" + mirror.hostPort() + "\":{\"auth\":\""
-                + Base64.getEncoder().encodeToString("alice:alice-secret".getBytes(StandardCharsets.UTF_8)) + "\"}}}");
-        return cli;
+        return withCredentials(ExporterCli.create(), mirror.hostPort() + "/");
     }
 
     /** A CLI with {@code conf} as the user's registries.conf. */
@@ -283,6 +281,33 @@ class PullMirrorsTest {
         assertEquals(2, result.exitCode(), result.stderr());
         assertTrue(result.stderr().startsWith("exporter: --registry-mirror: invalid registry mirror"
                 + " 'https://mirror.test/v2/x': a mirror is a registry root, without a path"), result.stderr());
+    }
+
+    @Test
+    void pull_fromTlsMirrorByName_verifiesItUnlessTheConfMarksItInsecure() throws IOException {
+        LocalRegistry tls = SharedRegistries.tls();
+        new RegistryPusher(tls).push(MIRRORED, "hub/mirrors/app", "1");
+        String location = tls.hostPort().replace("127.0.0.1", TestHosts.NAME) + "/hub/mirrors";
+        Path verified = dir.resolve("verified.tar");
+        Path insecure = dir.resolve("insecure.tar");
+
+        ExporterCli.Result untrusted = withCredentials(cli(primaryEntry(mirrorEntry(location, ""))), location)
+                .jvmArgs(TestHosts.jvmArg()).run(app(), "-o", verified.toString());
+        ExporterCli.Result trusted = withCredentials(cli(primaryEntry(mirrorEntry(location, "insecure = true\n"))),
+                location).jvmArgs(TestHosts.jvmArg()).run(app(), "-o", insecure.toString());
+
+        assertEquals(0, untrusted.exitCode(), untrusted.stderr());
+        assertConfig(verified, PRIMARY);
+        assertEquals(0, trusted.exitCode(), trusted.stderr());
+        assertConfig(insecure, MIRRORED);
+    }
+
+    /** Adds alice's password for the host of {@code location} to the auth file. */
+    private static ExporterCli withCredentials(ExporterCli cli, String location) {
+        String host = location.substring(0, location.indexOf('/'));
+        write(cli.home().resolve("auth.json"), "{\"auths\":{\"" + host + "\":{\"auth\":\""
+                + Base64.getEncoder().encodeToString("alice:alice-secret".getBytes(StandardCharsets.UTF_8)) + "\"}}}");
+        return cli;
     }
 
     /** The archive holds this image: its config file, named by the config digest (the image id). */
