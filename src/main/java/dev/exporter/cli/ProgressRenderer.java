@@ -107,13 +107,28 @@ final class ProgressRenderer {
         }
     }
 
-    /** A docker archive fetches the layers; the config came with resolving. */
-    void resolved(ResolvedImage image) {
-        resolved(image, image.manifest().layers());
+    /** Says {@code line} and counts {@code blobs} into the total (a push's images as they are planned). */
+    void planned(String line, List<Descriptor> blobs) {
+        if (mode == ProgressMode.QUIET) {
+            return;
+        }
+        counter.expect(blobs);
+        if (mode.draws()) {
+            printAbove(line);
+            begin();
+        }
     }
 
-    /** Stops drawing, shows the final state and prints the summary. */
-    void done(String where, ExportResult result, long nanos) {
+    /** A line above the progress (a warning), shown in every mode but quiet. */
+    void note(String line) {
+        if (mode == ProgressMode.QUIET) {
+            return;
+        }
+        printAbove(line);
+    }
+
+    /** Stops drawing, shows the final state and prints {@code summary}. */
+    void done(List<String> summary) {
         if (mode == ProgressMode.QUIET) {
             return;
         }
@@ -122,9 +137,19 @@ final class ProgressRenderer {
             if (mode.draws() && live) {
                 draw(true);
             }
-            ProgressLines.summary(where, result, counter.cachedBytes(), nanos).forEach(this::println);
+            summary.forEach(this::println);
             err.flush();
         }
+    }
+
+    /** A docker archive fetches the layers; the config came with resolving. */
+    void resolved(ResolvedImage image) {
+        resolved(image, image.manifest().layers());
+    }
+
+    /** Stops drawing, shows the final state and prints the summary. */
+    void done(String where, ExportResult result, long nanos) {
+        done(ProgressLines.summary(where, result, counter.cachedBytes(), nanos));
     }
 
     /** One round of drawing: samples the counters, then redraws the frame or prints what is new. */
