@@ -68,7 +68,7 @@ public final class RegistryImages {
     }
 
     /** Where {@code reference} was found; one never looked up is read from its primary location. */
-    public Place place(ImageReference reference) {
+    Place place(ImageReference reference) {
         Place place = found.get(reference);
         return place != null ? place : pulls.primary(reference);
     }
