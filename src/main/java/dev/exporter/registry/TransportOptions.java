@@ -33,11 +33,6 @@ public record TransportOptions(Path caCert, boolean insecureTls, boolean plainHt
         this(caCert, insecureTls, plainHttp, connectTimeout, readTimeout, proxies, Set.of());
     }
 
-    /** These options with another connect timeout. */
-    public TransportOptions withConnectTimeout(Duration timeout) {
-        return new TransportOptions(caCert, insecureTls, plainHttp, timeout, readTimeout, proxies, insecureRegistries);
-    }
-
     /** Whether {@code registry} gets docker's insecure-registry treatment: on this machine, or named insecure. */
     public boolean insecure(Registry registry) {
         return registry.loopback() || insecureRegistries.contains(registry.apiHost());
