@@ -30,6 +30,13 @@ import java.util.concurrent.ExecutionException;
  */
 final class GzipLayers {
 
+    /**
+     * gzip level 1: on text it is about six times faster than the default level 6 and some 30% larger, on
+     * incompressible data as fast and as large. Compressing is what a push of a docker archive waits for, and a
+     * registry stores whatever it gets, so speed wins.
+     */
+    static final int LEVEL = java.util.zip.Deflater.BEST_SPEED;
+
     /** A layer as it is pushed: its new descriptor and where its bytes are. */
     record Compressed(Descriptor descriptor, Path file) {
     }
@@ -93,7 +100,7 @@ final class GzipLayers {
         try (InputStream in = source.open(layer)) {
             CountingOutputStream counted = new CountingOutputStream(new DigestOutputStream(
                     new BufferedOutputStream(Files.newOutputStream(file), 1 << 20), sha256));
-            try (OutputStream gzip = Compression.GZIP.compress(counted, threads)) {
+            try (OutputStream gzip = Compression.GZIP.compress(counted, threads, LEVEL)) {
                 in.transferTo(gzip);
             }
             size = counted.count;

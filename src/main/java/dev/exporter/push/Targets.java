@@ -44,6 +44,50 @@ public final class Targets {
         if (target != null && to != null) {
             throw new Usage("give TARGET or --to, not both");
         }
+        List<SourceImage> attachments = images.stream().filter(Targets::isAttachment).toList();
+        List<PushJob> jobs = mainJobs(images.stream().filter(i -> !isAttachment(i)).toList(), target, to, picked, what);
+        return withAttachments(jobs, attachments);
+    }
+
+    /**
+     * Signatures, attestations and SBOMs stored under cosign's tag schema ({@code sha256-HEX.sig}, {@code .att},
+     * {@code .sbom}) and the referrers fallback tag ({@code sha256-HEX}) follow the image they belong to: same
+     * repositories, same tag, pushed after it. Those whose image is not pushed stay behind.
+     */
+    private static List<PushJob> withAttachments(List<PushJob> jobs, List<SourceImage> attachments) {
+        List<PushJob> all = new ArrayList<>(jobs);
+        for (SourceImage attachment : attachments) {
+            Map<String, ImageReference> targets = new LinkedHashMap<>();
+            for (ImageReference name : names(attachment)) {
+                String subject = "sha256:" + name.tag().substring("sha256-".length()).replaceFirst("\\..*$", "");
+                for (PushJob job : jobs) {
+                    if (job.image().root().digest().toString().equals(subject) || job.image().images().stream()
+                            .anyMatch(i -> i.manifest().digest().toString().equals(subject))) {
+                        for (ImageReference where : job.targets()) {
+                            ImageReference moved = new ImageReference(where.registry(), where.repository(), name.tag(), null);
+                            targets.putIfAbsent(moved.toString(), moved);
+                        }
+                    }
+                }
+            }
+            if (!targets.isEmpty()) {
+                all.add(new PushJob(attachment, List.copyOf(targets.values())));
+            }
+        }
+        return all;
+    }
+
+    private static final java.util.regex.Pattern ATTACHMENT_TAG =
+            java.util.regex.Pattern.compile("sha256-[0-9a-f]{64}(\\.(sig|att|sbom))?");
+
+    /** Whether every name of the image is a signature, attestation, SBOM or referrers-fallback tag. */
+    static boolean isAttachment(SourceImage image) {
+        List<ImageReference> names = names(image);
+        return !names.isEmpty() && names.stream().allMatch(n -> n.tag() != null && ATTACHMENT_TAG.matcher(n.tag()).matches());
+    }
+
+    private static List<PushJob> mainJobs(List<SourceImage> images, String target, String to, List<String> picked,
+                                          String what) {
         List<SourceImage> chosen = pick(images, picked, what);
         if (chosen.isEmpty()) {
             throw new Usage(what + " holds no image");

@@ -155,6 +155,26 @@ class PushSourcesTest {
     }
 
     @Test
+    void withoutPushRights_oneLineSaysSo_andNothingIsTagged() {
+        LocalRegistry token = SharedRegistries.token();
+        Path archive = dir.resolve("denied.tar");
+        assertEquals(0, ExporterCli.create().workDir(dir).run(ref, "-q", "--no-cache", "--format", "oci", "-o",
+                archive.toString()).exitCode());
+        String repository = repo();
+
+        ExporterCli.Result anonymous = push(ExporterCli.create(), archive.toString(), token.hostPort() + "/" + repository + ":x");
+        ExporterCli.Result missing = push(ExporterCli.create(), dir.resolve("nothing.tar").toString(), token.hostPort() + "/a:1");
+
+        assertEquals(1, anonymous.exitCode(), anonymous.stderr());
+        assertTrue(anonymous.error().contains("access denied to repository " + repository)
+                && anonymous.error().contains("no credentials were sent"), anonymous.error());
+        assertEquals(1, anonymous.stderr().lines().filter(l -> l.startsWith("exporter: ")).count(), anonymous.stderr());
+        assertFalse(anonymous.stderr().contains("\tat "), anonymous.stderr());
+        assertEquals(1, missing.exitCode(), missing.stderr());
+        assertTrue(missing.error().contains("nothing.tar"), missing.error());
+    }
+
+    @Test
     void skopeoOciArchive_gzipped_intoTheBasicAuthRegistry_keepsTheManifestDigest() throws IOException {
         LocalRegistry basic = SharedRegistries.htpasswd();
         Path archive = dir.resolve("skopeo-oci.tar");
