@@ -71,6 +71,9 @@ abstract class AbstractPullCommand implements Callable<Integer> {
     @Mixin
     RegistryOptions registry;
 
+    @Mixin
+    PullSourceOptions sources;
+
     static final class FormatConverter implements picocli.CommandLine.ITypeConverter<OutputFormat> {
         @Override
         public OutputFormat convert(String value) {
@@ -103,7 +106,7 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         // device: never into /dev.
         Path workParent = toStdout || OutputFile.isPassThrough(target) ? RegistryOptions.tempFolder()
                 : target.toAbsolutePath().getParent();
-        Exporter exporter = new Exporter(registry.client(),
+        Exporter exporter = new Exporter(sources.pullSources(registry, references),
                 new ExportOptions(wanted, allPlatforms, jobs, workParent, cacheDir(), counter));
         long start = System.nanoTime();
         ExportPlan plan = exporter.plan(references, format == OutputFormat.oci_dir
