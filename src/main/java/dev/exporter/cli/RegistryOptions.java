@@ -84,6 +84,11 @@ public final class RegistryOptions {
         return client(credentials, Set.of(), null);
     }
 
+    /** A client that treats {@code insecureRegistries} (API hosts) as docker treats insecure registries. */
+    RegistryClient client(Set<String> insecureRegistries) {
+        return client(credentials(), insecureRegistries, null);
+    }
+
     /**
      * Clients for pulls from {@code sources}, with docker's insecure-registry treatment for {@code insecureRegistries}
      * (API hosts): one for primary locations, one with a short connect timeout for mirrors; both find credentials
