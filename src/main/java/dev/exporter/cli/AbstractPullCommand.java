@@ -72,6 +72,9 @@ abstract class AbstractPullCommand implements Callable<Integer> {
     @Mixin
     RegistryOptions registry;
 
+    @Mixin
+    PullSourceOptions sources;
+
     static final class FormatConverter implements picocli.CommandLine.ITypeConverter<OutputFormat> {
         @Override
         public OutputFormat convert(String value) {
@@ -109,9 +112,9 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         ProgressRenderer progress = ProgressRenderer.attach(spec.commandLine(), quiet, counter);
         // Temporary files go beside the output (renames stay atomic), or to the temporary folder for a stream or a
         // device: never into /dev.
-        Path workParent = toStdout || OutputFile.isPassThrough(target) ? Path.of(System.getProperty("java.io.tmpdir"))
+        Path workParent = toStdout || OutputFile.isPassThrough(target) ? RegistryOptions.tempFolder()
                 : target.toAbsolutePath().getParent();
-        Exporter exporter = new Exporter(registry.client(),
+        Exporter exporter = new Exporter(sources.pullSources(registry, references),
                 new ExportOptions(wanted, allPlatforms, jobs, workParent, cacheDir(), counter));
         long start = System.nanoTime();
         ExportPlan plan = exporter.plan(references, format == OutputFormat.oci_dir
@@ -142,7 +145,7 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         List<String> zstd = plan.images().stream().filter(image -> sink.caveats(image).contains(Caveat.ZSTD_LAYERS))
                 .map(image -> image.reference().toString()).toList();
         if (!zstd.isEmpty()) {
-            progress.warn("warning: " + String.join(", ", zstd) + (zstd.size() == 1 ? " has" : " have")
+            progress.note("warning: " + String.join(", ", zstd) + (zstd.size() == 1 ? " has" : " have")
                     + " zstd-compressed layers, which docker before 23 cannot load; --format docker decompresses them");
         }
     }

@@ -28,16 +28,22 @@ final class ProgressLines {
 
     /** {@code registry.test/app:1: sha256:... (linux/amd64, 2 layers, 40.0 MiB)}. */
     static String resolved(ResolvedImage image) {
-        return String.format(Locale.ROOT, "%s: %s (%s, %d layers, %s)", image.reference(), image.digest(),
-                image.config().platform(), image.manifest().layers().size(), Units.size(image.manifest().totalSize()));
+        return String.format(Locale.ROOT, "%s: %s (%s, %d layers, %s)%s", image.reference(), image.digest(),
+                image.config().platform(), image.manifest().layers().size(), Units.size(image.manifest().totalSize()),
+                from(image));
+    }
+
+    /** {@code " from mirror.corp/library/alpine:3.14"} for an image read elsewhere than its name says, else empty. */
+    private static String from(ResolvedImage image) {
+        return image.origin() == null ? "" : " from " + image.origin();
     }
 
     /** The log line for a blob that is there: cached, or done with the time it took. */
     static String finished(Transfer t) {
         String prefix = t.blob().digest().shortHex() + ": ";
         return t.state() == State.CACHED
-                ? prefix + "Cached " + Units.size(t.blob().size())
-                : prefix + "Done " + Units.size(t.blob().size()) + " in " + Units.duration(t.elapsed());
+                ? prefix + t.word() + " " + Units.size(t.blob().size())
+                : prefix + t.word() + " " + Units.size(t.blob().size()) + " in " + Units.duration(t.elapsed());
     }
 
     /** The summary: one line for one image, else a line per image and a total. */
@@ -46,12 +52,12 @@ final class ProgressLines {
         List<ResolvedImage> images = result.images();
         if (images.size() == 1) {
             ResolvedImage image = images.get(0);
-            return List.of(String.format(Locale.ROOT, "Wrote %s: %s %s (%s%s) in %s", where, image.reference(),
-                    image.digest(), Units.size(result.contentBytes()), fromCache, Units.duration(nanos)));
+            return List.of(String.format(Locale.ROOT, "Wrote %s: %s %s%s (%s%s) in %s", where, image.reference(),
+                    image.digest(), from(image), Units.size(result.contentBytes()), fromCache, Units.duration(nanos)));
         }
         List<String> lines = new ArrayList<>();
         for (ResolvedImage image : images) {
-            lines.add(String.format(Locale.ROOT, "  %s %s (%s)", image.reference(), image.digest(),
+            lines.add(String.format(Locale.ROOT, "  %s %s%s (%s)", image.reference(), image.digest(), from(image),
                     Units.size(image.manifest().totalSize())));
         }
         lines.add(String.format(Locale.ROOT, "Wrote %s: %d images, %s%s in %s", where, images.size(),
@@ -95,12 +101,11 @@ final class ProgressLines {
         String name = t.blob().digest().shortHex() + ": ";
         long size = t.blob().size();
         return switch (t.state()) {
-            case WAITING -> name + "Waiting";
-            case CACHED -> name + "Cached " + Units.size(size);
-            case DONE -> name + "Done " + Units.size(size);
+            case WAITING -> name + t.word();
+            case CACHED, DONE -> name + t.word() + " " + Units.size(size);
             case DOWNLOADING -> {
                 long have = t.doneBytes();
-                String head = name + "Downloading ";
+                String head = name + t.word() + " ";
                 String tail = Units.size(have) + " / " + Units.size(size) + rateAndEta(rate, size - have);
                 int barWidth = Math.min(30, width - 1 - head.length() - tail.length() - 4);
                 yield barWidth >= 8 ? head + bar(have, size, barWidth) + "  " + tail : head + tail;

@@ -107,10 +107,38 @@ final class ProgressRenderer {
         }
     }
 
-    /** A line the user should read though nothing failed, as {@code exporter: LINE}; not with --quiet. */
-    void warn(String line) {
-        if (mode != ProgressMode.QUIET) {
-            printAbove("exporter: " + line);
+    /** Says {@code line} and counts {@code blobs} into the total (a push's images as they are planned). */
+    void planned(String line, List<Descriptor> blobs) {
+        if (mode == ProgressMode.QUIET) {
+            return;
+        }
+        counter.expect(blobs);
+        if (mode.draws()) {
+            printAbove(line);
+            begin();
+        }
+    }
+
+    /** A line above the progress (a warning), shown in every mode but quiet. */
+    void note(String line) {
+        if (mode == ProgressMode.QUIET) {
+            return;
+        }
+        printAbove(line);
+    }
+
+    /** Stops drawing, shows the final state and prints {@code summary}. */
+    void done(List<String> summary) {
+        if (mode == ProgressMode.QUIET) {
+            return;
+        }
+        stop();
+        synchronized (lock) {
+            if (mode.draws() && live) {
+                draw(true);
+            }
+            summary.forEach(this::println);
+            err.flush();
         }
     }
 
@@ -121,17 +149,7 @@ final class ProgressRenderer {
 
     /** Stops drawing, shows the final state and prints the summary. */
     void done(String where, ExportResult result, long nanos) {
-        if (mode == ProgressMode.QUIET) {
-            return;
-        }
-        stop();
-        synchronized (lock) {
-            if (mode.draws() && live) {
-                draw(true);
-            }
-            ProgressLines.summary(where, result, counter.cachedBytes(), nanos).forEach(this::println);
-            err.flush();
-        }
+        done(ProgressLines.summary(where, result, counter.cachedBytes(), nanos));
     }
 
     /** One round of drawing: samples the counters, then redraws the frame or prints what is new. */

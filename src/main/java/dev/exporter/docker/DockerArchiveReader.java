@@ -1,15 +1,12 @@
 package dev.exporter.docker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.exporter.image.Descriptor;
 import dev.exporter.image.Image;
 import dev.exporter.image.ImageConfig;
 import dev.exporter.image.ImageManifest;
 import dev.exporter.image.ImageSource;
 import dev.exporter.image.Json;
-import dev.exporter.image.ManifestDocument;
 import dev.exporter.image.ManifestException;
 import dev.exporter.image.MediaTypes;
 import dev.exporter.image.SourceImage;
@@ -37,9 +34,9 @@ import java.util.Map;
  *
  * <p>Such an archive keeps no manifest, so each {@code manifest.json} entry gets one made up from the files as
  * stored: a Docker v2 schema 2 manifest whose config and layer descriptors carry the sha256 and size of those
- * files, layer media types told by sniffing (uncompressed, gzip or zstd). That means hashing every layer file
- * once when the archive is opened (a layer shared by several images once); an uncompressed layer's hash is its
- * diff id, so those are checked against the config on the way. {@link #open} serves the config and layer files,
+ * files, layer media types told by sniffing (uncompressed, gzip or zstd). An uncompressed layer's sha256 is its
+ * diff id, so opening reads only its first bytes and every read checks it against the config; a compressed layer
+ * file (rare: hand-made archives) is hashed once when the archive is opened. {@link #open} serves the config and layer files,
  * and the made-up manifests, by digest, verified as they are read.
  */
 public final class DockerArchiveReader implements ImageSource {
@@ -92,6 +89,12 @@ public final class DockerArchiveReader implements ImageSource {
     @Override
     public List<SourceImage> images() {
         return List.copyOf(images);
+    }
+
+    /** Its manifests are made up from {@code manifest.json}: a registry gets new ones. */
+    @Override
+    public boolean madeUpManifests() {
+        return true;
     }
 
     @Override
@@ -151,37 +154,16 @@ public final class DockerArchiveReader implements ImageSource {
             String path = text(layerPaths.get(i), where + ": Layers[" + i + "]");
             String label = "Layers[" + i + "] '" + path + "'";
             TarReader.Entry layerEntry = file(path, where + ": Layers[" + i + "]");
-            LayerFile layer = hash(layerEntry, label);
             Digest diffId = config.diffIds().get(i);
-            if (layer.compression() == Compression.NONE && !layer.digest().equals(diffId)) {
-                throw new ManifestException(what + ": " + where + ": " + label + " is an uncompressed layer with digest "
-                        + layer.digest() + " but rootfs.diff_ids[" + i + "] of Config '" + configPath + "' is "
-                        + diffId);
-            }
+            LayerFile layer = layer(layerEntry, label, diffId);
             blobs.putIfAbsent(layer.digest(), new Blob(layerEntry, label));
             layers.add(Descriptor.of(mediaType(layer.compression()), layer.digest(), layer.size()));
         }
-        ImageManifest manifest = madeUpManifest(
-                Descriptor.of(MediaTypes.DOCKER_CONFIG, configDigest, configBytes.length), layers, where);
+        ImageManifest manifest = ImageManifest.dockerV2(
+                Descriptor.of(MediaTypes.DOCKER_CONFIG, configDigest, configBytes.length), layers,
+                what + ": manifest made up for " + where);
         manifests.put(manifest.digest(), manifest.raw());
         return new SourceImage(repoTags(entry.get("RepoTags"), where), manifest, List.of(new Image(manifest, config)));
-    }
-
-    private ImageManifest madeUpManifest(Descriptor config, List<Descriptor> layers, String where) {
-        ObjectNode root = Json.object();
-        root.put("schemaVersion", 2);
-        root.put("mediaType", MediaTypes.DOCKER_MANIFEST);
-        descriptor(root.putObject("config"), config);
-        ArrayNode layerNodes = root.putArray("layers");
-        layers.forEach(layer -> descriptor(layerNodes.addObject(), layer));
-        return (ImageManifest) ManifestDocument.parse(Json.write(root), MediaTypes.DOCKER_MANIFEST,
-                what + ": manifest made up for " + where);
-    }
-
-    private static void descriptor(ObjectNode node, Descriptor descriptor) {
-        node.put("mediaType", descriptor.mediaType());
-        node.put("size", descriptor.size());
-        node.put("digest", descriptor.digest().toString());
     }
 
     private static String mediaType(Compression compression) {
@@ -196,6 +178,24 @@ public final class DockerArchiveReader implements ImageSource {
     private TarReader.Entry file(String path, String where) throws IOException {
         return tar.find(path).orElseThrow(() -> new ManifestException(what + ": " + where + " '" + path
                 + "' is not in the archive"));
+    }
+
+    /**
+     * The digest, size and compression of a layer file. An uncompressed one (what docker save writes) is its own
+     * diff id, so it is not read here: reading it later checks it against {@code diffId}. A compressed one is
+     * hashed now, once however many images share it.
+     */
+    private LayerFile layer(TarReader.Entry entry, String label, Digest diffId) throws IOException {
+        byte[] head;
+        try (InputStream in = tar.open(entry)) {
+            head = in.readNBytes(HEAD);
+        } catch (IOException e) {
+            throw new IOException(what + ": read " + label + ": " + e.getMessage(), e);
+        }
+        if (Compression.sniff(head, head.length) == Compression.NONE) {
+            return new LayerFile(diffId, entry.size(), Compression.NONE);
+        }
+        return hash(entry, label);
     }
 
     /** The sha256, size and compression of a layer file, hashed once however many images share it. */

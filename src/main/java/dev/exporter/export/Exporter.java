@@ -4,8 +4,7 @@ import dev.exporter.image.Descriptor;
 import dev.exporter.image.ExportPlan;
 import dev.exporter.image.ResolvedImage;
 import dev.exporter.reference.ImageReference;
-import dev.exporter.registry.RegistryClient;
-import dev.exporter.remote.RegistryBlobs;
+import dev.exporter.remote.PullSources;
 import dev.exporter.remote.RegistryImages;
 import dev.exporter.transfer.BlobStore;
 import dev.exporter.transfer.Downloads;
@@ -19,16 +18,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Export in two steps, source then sink: {@link #plan} resolves every reference once at the registry (manifests and
- * configs, no layers), {@link #export} runs that plan into a sink, which fetches what it needs. Knows no format.
+ * Export in two steps, source then sink: {@link #plan} resolves every reference once at the first of its pull sources
+ * that has it (manifests and configs, no layers; the blobs are then read there too), {@link #export} runs that plan
+ * into a sink, which fetches what it needs. Knows no format.
  */
 public final class Exporter {
 
-    private final RegistryClient client;
+    private final PullSources pulls;
     private final ExportOptions options;
 
-    public Exporter(RegistryClient client, ExportOptions options) {
-        this.client = client;
+    public Exporter(PullSources pulls, ExportOptions options) {
+        this.pulls = pulls;
         this.options = options;
     }
 
@@ -42,12 +42,12 @@ public final class Exporter {
             local.add(new BlobStore(options.cache().resolve("blobs")));
         }
         present.forEach(folder -> local.add(new BlobStore(folder)));
-        RegistryImages registry = new RegistryImages(client, local);
+        RegistryImages registry = new RegistryImages(pulls, local);
         List<ResolvedImage> images = new ArrayList<>();
         for (ImageReference reference : references) {
             images.add(registry.resolve(reference, options.platforms(), options.allPlatforms()));
         }
-        return new ExportPlan(images, new RegistryBlobs(client));
+        return new ExportPlan(images, registry.blobs());
     }
 
     /**

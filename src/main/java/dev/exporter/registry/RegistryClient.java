@@ -43,7 +43,7 @@ public final class RegistryClient {
         this.clients = new HttpClients(options);
         this.authenticator = new RegistryAuthenticator(clients, credentials, options.pace().deadline(), Clock.systemUTC(),
                 Version.userAgent());
-        this.schemes = new Schemes(options.plainHttp());
+        this.schemes = new Schemes(options);
     }
 
     /** Runs {@code endpoint} against the registry that {@code reference} names. */

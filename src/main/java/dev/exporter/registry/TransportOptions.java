@@ -1,10 +1,12 @@
 package dev.exporter.registry;
 
+import dev.exporter.reference.Registry;
 import dev.exporter.registry.http.Pace;
 import dev.exporter.registry.http.Proxies;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * How to reach registries.
@@ -15,14 +17,32 @@ import java.time.Duration;
  * @param connectTimeout  TCP/TLS connect timeout
  * @param readTimeout  longest wait for response headers or for the next bytes of a body
  * @param proxies      which requests go through a proxy
+ * @param insecureRegistries API hosts ({@code host[:port]}) treated like loopback registries, as docker's
+ *                     {@code --insecure-registry} and registries.conf's {@code insecure}: https without certificate
+ *                     verification if offered, else plain http
  * @param pace         how slowly a whole answer may come, however often its bytes do
  */
 public record TransportOptions(Path caCert, boolean insecureTls, boolean plainHttp, Duration connectTimeout,
-                               Duration readTimeout, Proxies proxies, Pace pace) {
+                               Duration readTimeout, Proxies proxies, Set<String> insecureRegistries, Pace pace) {
 
-    /** With the default {@link Pace}. */
+    public TransportOptions {
+        insecureRegistries = Set.copyOf(insecureRegistries);
+    }
+
+    /** Options with the default {@link Pace}. */
+    public TransportOptions(Path caCert, boolean insecureTls, boolean plainHttp, Duration connectTimeout,
+                            Duration readTimeout, Proxies proxies, Set<String> insecureRegistries) {
+        this(caCert, insecureTls, plainHttp, connectTimeout, readTimeout, proxies, insecureRegistries, Pace.DEFAULT);
+    }
+
+    /** Options without insecure registries. */
     public TransportOptions(Path caCert, boolean insecureTls, boolean plainHttp, Duration connectTimeout,
                             Duration readTimeout, Proxies proxies) {
-        this(caCert, insecureTls, plainHttp, connectTimeout, readTimeout, proxies, Pace.DEFAULT);
+        this(caCert, insecureTls, plainHttp, connectTimeout, readTimeout, proxies, Set.of());
+    }
+
+    /** Whether {@code registry} gets docker's insecure-registry treatment: on this machine, or named insecure. */
+    public boolean insecure(Registry registry) {
+        return registry.loopback() || insecureRegistries.contains(registry.apiHost());
     }
 }

@@ -202,17 +202,17 @@ class PullToOciTest {
     void zstdLayers_inAnOciFormat_getOneWarningLine_butNotWithDockerOrQuiet() {
         pusher.push(TestImages.zstd(), "oci/zstd-warning", "v1");
         String ref = registry.hostPort() + "/oci/zstd-warning:v1";
-        String warning = "exporter: warning: " + ref + " has zstd-compressed layers, which docker before 23 cannot load;"
+        String warning = "warning: " + ref + " has zstd-compressed layers, which docker before 23 cannot load;"
                 + " --format docker decompresses them";
 
         for (String format : List.of("oci", "oci-dir")) {
             ExporterCli.Result result = ExporterCli.create().run(ref, "--format", format, "-o", dir.resolve(format).toString());
             assertEquals(0, result.exitCode(), result.stderr());
-            assertEquals(List.of(warning), result.stderr().lines().filter(l -> l.startsWith("exporter: warning:")).toList(), result.stderr());
+            assertEquals(List.of(warning), result.stderr().lines().filter(l -> l.startsWith("warning:")).toList(), result.stderr());
         }
         ExporterCli.Result docker = ExporterCli.create().run(ref, "-o", dir.resolve("docker.tar").toString());
         assertEquals(0, docker.exitCode(), docker.stderr());
-        assertTrue(docker.stderr().lines().noneMatch(l -> l.startsWith("exporter: warning:")), docker.stderr());
+        assertTrue(docker.stderr().lines().noneMatch(l -> l.startsWith("warning:")), docker.stderr());
         ExporterCli.Result quiet = ExporterCli.create().run(ref, "--format", "oci", "--quiet", "-o", dir.resolve("q.tar").toString());
         assertEquals(0, quiet.exitCode(), quiet.stderr());
         assertEquals("", quiet.stderr());
