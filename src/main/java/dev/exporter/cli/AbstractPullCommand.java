@@ -71,6 +71,9 @@ abstract class AbstractPullCommand implements Callable<Integer> {
     @Mixin
     RegistryOptions registry;
 
+    @Mixin
+    BundleOptions bundle;
+
     static final class FormatConverter implements picocli.CommandLine.ITypeConverter<OutputFormat> {
         @Override
         public OutputFormat convert(String value) {
@@ -84,6 +87,9 @@ abstract class AbstractPullCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (images.readsStdin() && registry.passwordStdin) {
+            throw usage("--images-file - and --password-stdin both read standard input; list the images in a file");
+        }
         List<ImageReference> references = images.references();
         List<Platform> wanted = platforms();
         if (jobs < 1 || jobs > 64) {
@@ -103,11 +109,17 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         // device: never into /dev.
         Path workParent = toStdout || OutputFile.isPassThrough(target) ? Path.of(System.getProperty("java.io.tmpdir"))
                 : target.toAbsolutePath().getParent();
+        // A dry run writes nothing, not even configs into the cache or the layout being added to.
         Exporter exporter = new Exporter(registry.client(),
-                new ExportOptions(wanted, allPlatforms, jobs, workParent, cacheDir(), counter));
+                new ExportOptions(wanted, allPlatforms, jobs, workParent, bundle.dryRun ? null : cacheDir(), counter));
         long start = System.nanoTime();
-        ExportPlan plan = exporter.plan(references, format == OutputFormat.oci_dir
+        ExportPlan plan = exporter.plan(references, format == OutputFormat.oci_dir && !bundle.dryRun
                 ? List.of(OciDirectorySink.blobs(target)) : List.of());
+        if (bundle.dryRun) {
+            bundle.printDryRun(plan, format == OutputFormat.docker, format == OutputFormat.docker
+                    ? exporter.uncompressedLayerBytes(plan) : java.util.OptionalLong.empty());
+            return ExitCodes.OK;
+        }
         ExportResult result;
         if (format == OutputFormat.oci_dir) {
             ImageSink sink = new OciDirectorySink(target);
@@ -124,6 +136,7 @@ abstract class AbstractPullCommand implements Callable<Integer> {
                 return exporter.export(plan, sink);
             });
         }
+        bundle.writeDigestFile(result.images());
         progress.done(toStdout ? "standard output" : target.toString(), result, System.nanoTime() - start);
         return ExitCodes.OK;
     }

@@ -1,7 +1,10 @@
 package dev.exporter.export;
 
+import dev.exporter.image.Descriptor;
 import dev.exporter.image.ExportPlan;
+import dev.exporter.image.MediaTypes;
 import dev.exporter.image.ResolvedImage;
+import dev.exporter.reference.Digest;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.registry.RegistryClient;
 import dev.exporter.remote.RegistryBlobs;
@@ -9,12 +12,16 @@ import dev.exporter.remote.RegistryImages;
 import dev.exporter.transfer.BlobStore;
 import dev.exporter.transfer.Downloads;
 import dev.exporter.transfer.ImageSink;
+import dev.exporter.transfer.LayerUnpacker;
 import dev.exporter.transfer.TempPaths;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * Export in two steps, source then sink: {@link #plan} resolves every reference once at the registry (manifests and
@@ -46,6 +53,37 @@ public final class Exporter {
             images.add(registry.resolve(reference, options.platforms(), options.allPlatforms()));
         }
         return new ExportPlan(images, new RegistryBlobs(client));
+    }
+
+    /**
+     * The uncompressed size of every primary image's layers (each blob once), as far as it can be told without
+     * downloading them: an uncompressed layer's is its blob's, a gzip layer's is in its trailer (one 4-byte range
+     * request). Empty when some layer does not tell (zstd, a trailer that is not plausible, no range support).
+     */
+    public OptionalLong uncompressedLayerBytes(ExportPlan plan) {
+        Map<Digest, Long> sizes = new HashMap<>();
+        for (ResolvedImage image : plan.images()) {
+            for (Descriptor layer : image.manifest().layers()) {
+                if (sizes.containsKey(layer.digest())) {
+                    continue;
+                }
+                long size = -1;
+                if (MediaTypes.isUncompressedLayer(layer.mediaType())) {
+                    size = layer.size();
+                } else if (MediaTypes.isGzipLayer(layer.mediaType())) {
+                    try {
+                        size = LayerUnpacker.plausibleGzipSize(plan.source().tail(image.reference(), layer, 4), layer);
+                    } catch (RuntimeException e) {
+                        size = -1; // a hint the registry cannot give is only a size we do not know
+                    }
+                }
+                if (size < 0) {
+                    return OptionalLong.empty();
+                }
+                sizes.put(layer.digest(), size);
+            }
+        }
+        return OptionalLong.of(sizes.values().stream().mapToLong(Long::longValue).sum());
     }
 
     /** Writes {@code plan} into {@code sink}, with a temporary folder of its own that is gone afterwards. */
