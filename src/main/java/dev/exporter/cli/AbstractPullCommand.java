@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What {@code exporter IMAGE...} and {@code exporter pull IMAGE...} share: pull images and write an archive.
@@ -113,13 +114,15 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         Exporter exporter = new Exporter(registry.client(),
                 new ExportOptions(wanted, allPlatforms, jobs, workParent, bundle.dryRun ? null : cacheDir(), counter));
         long start = System.nanoTime();
-        ExportPlan plan = exporter.plan(references, format == OutputFormat.oci_dir && !bundle.dryRun
+        ExportPlan resolved = exporter.plan(references, format == OutputFormat.oci_dir && !bundle.dryRun
                 ? List.of(OciDirectorySink.blobs(target)) : List.of());
         if (bundle.dryRun) {
-            bundle.printDryRun(plan, format == OutputFormat.docker, format == OutputFormat.docker
-                    ? exporter.uncompressedLayerBytes(plan) : java.util.OptionalLong.empty());
+            bundle.printDryRun(resolved, format == OutputFormat.docker, format == OutputFormat.docker
+                    ? exporter.uncompressedLayerBytes(resolved) : java.util.OptionalLong.empty());
             return ExitCodes.OK;
         }
+        ExportPlan plan = bundle.withReferrers(exporter, resolved, format != OutputFormat.docker, progress);
+        CompletableFuture<List<String>> notes = bundle.dockerNotes(exporter, resolved, format == OutputFormat.docker);
         ExportResult result;
         if (format == OutputFormat.oci_dir) {
             ImageSink sink = new OciDirectorySink(target);
@@ -137,6 +140,7 @@ abstract class AbstractPullCommand implements Callable<Integer> {
             });
         }
         bundle.writeDigestFile(result.images());
+        notes.join().forEach(progress::note);
         progress.done(toStdout ? "standard output" : target.toString(), result, System.nanoTime() - start);
         return ExitCodes.OK;
     }

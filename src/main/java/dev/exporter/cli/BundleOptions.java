@@ -1,10 +1,12 @@
 package dev.exporter.cli;
 
+import dev.exporter.export.Exporter;
 import dev.exporter.image.Descriptor;
 import dev.exporter.image.ExportPlan;
 import dev.exporter.image.Image;
 import dev.exporter.image.ResolvedImage;
 import dev.exporter.reference.ImageReference;
+import dev.exporter.registry.RegistryException;
 import dev.exporter.text.Printable;
 import dev.exporter.transfer.AtomicOutputFile;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,11 +17,13 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
 /**
@@ -42,6 +46,48 @@ final class BundleOptions {
     @Option(names = "--no-referrers", description = "Leave out signatures, SBOMs and attestations (OCI referrers,"
             + " cosign tags) that oci and oci-dir keep by default.")
     boolean noReferrers;
+
+    /**
+     * The plan with its images' referrers, for a layout (unless {@code --no-referrers}); says how many were found and notes those left out. A
+     * failure to find them fails the export (losing signatures silently is what this guards against), with a hint.
+     */
+    ExportPlan withReferrers(Exporter exporter, ExportPlan plan, boolean layout, ProgressRenderer progress) {
+        if (noReferrers || !layout) {
+            return plan;
+        }
+        List<String> skipped = new ArrayList<>();
+        ExportPlan found;
+        try {
+            found = exporter.withReferrers(plan, skipped);
+        } catch (RegistryException e) {
+            throw new CommandFailure(e.getMessage() + " (--no-referrers exports without signatures and other referrers)", e);
+        }
+        skipped.forEach(note -> progress.note("left out a referrer: " + note));
+        progress.referrers(found.referrers().size(), found.referrerBlobs());
+        return found;
+    }
+
+    /**
+     * For a docker archive, which cannot carry referrers: probes, in the background while the layers download,
+     * whether the images have any, and yields a note for each that has.
+     */
+    CompletableFuture<List<String>> dockerNotes(Exporter exporter, ExportPlan plan, boolean docker) {
+        if (noReferrers || !docker) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            List<String> notes = new ArrayList<>();
+            for (ResolvedImage image : plan.images()) {
+                List<String> evidence = exporter.referrerEvidence(image);
+                if (!evidence.isEmpty()) {
+                    notes.add(image.reference() + " has signatures or other referrers (" + evidence.get(0)
+                            + (evidence.size() > 1 ? " and " + (evidence.size() - 1) + " more" : "")
+                            + ") that --format docker cannot carry; --format oci or oci-dir keeps them");
+                }
+            }
+            return notes;
+        });
+    }
 
     /**
      * The dry run's answer on standard output: a line per image (reference, digest, platforms, layers, size) and the
@@ -85,7 +131,7 @@ final class BundleOptions {
     }
 
     private static List<Descriptor> blobsOf(Image image) {
-        List<Descriptor> blobs = new java.util.ArrayList<>();
+        List<Descriptor> blobs = new ArrayList<>();
         blobs.add(image.manifest().config());
         blobs.addAll(image.manifest().layers());
         return blobs;

@@ -107,6 +107,24 @@ final class ProgressRenderer {
         }
     }
 
+    /** Referrers were found: says how many, and counts their blobs into the total. */
+    void referrers(int count, List<Descriptor> blobs) {
+        if (mode == ProgressMode.QUIET || count == 0) {
+            return;
+        }
+        counter.expect(blobs);
+        if (mode.draws()) {
+            printAbove(ProgressLines.referrers(count, blobs));
+        }
+    }
+
+    /** Something worth knowing that is not an error (what a format leaves out), unless quiet. */
+    void note(String text) {
+        if (mode != ProgressMode.QUIET) {
+            printAbove("exporter: note: " + text);
+        }
+    }
+
     /** A docker archive fetches the layers; the config came with resolving. */
     void resolved(ResolvedImage image) {
         resolved(image, image.manifest().layers());

@@ -8,6 +8,7 @@ import dev.exporter.reference.Digest;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.registry.RegistryClient;
 import dev.exporter.remote.RegistryBlobs;
+import dev.exporter.remote.Referrers;
 import dev.exporter.remote.RegistryImages;
 import dev.exporter.transfer.BlobStore;
 import dev.exporter.transfer.Downloads;
@@ -53,6 +54,24 @@ public final class Exporter {
             images.add(registry.resolve(reference, options.platforms(), options.allPlatforms()));
         }
         return new ExportPlan(images, new RegistryBlobs(client));
+    }
+
+    /**
+     * The plan with the referrers of its images (signatures, SBOMs, attestations, and theirs in turn) found at the
+     * registry; see {@link Referrers}.
+     */
+    public ExportPlan withReferrers(ExportPlan plan, List<String> skipped) {
+        Referrers.Result found = new Referrers(client, options.jobs()).collect(plan.images());
+        skipped.addAll(found.skipped());
+        return plan.withReferrers(found.referrers());
+    }
+
+    /**
+     * Signs that {@code image} has referrers (tags, referrers-API counts), without fetching any: for a format that
+     * cannot carry them. Empty when there are none or the registry would not tell.
+     */
+    public List<String> referrerEvidence(ResolvedImage image) {
+        return new Referrers(client, 1).evidence(image);
     }
 
     /**

@@ -1,0 +1,305 @@
+package dev.exporter.remote;
+
+import dev.exporter.image.Descriptor;
+import dev.exporter.image.Image;
+import dev.exporter.image.ImageIndex;
+import dev.exporter.image.ManifestDocument;
+import dev.exporter.image.ManifestException;
+import dev.exporter.image.MediaTypes;
+import dev.exporter.image.Referrer;
+import dev.exporter.image.Referrer.Found;
+import dev.exporter.image.ResolvedImage;
+import dev.exporter.reference.Digest;
+import dev.exporter.reference.ImageReference;
+import dev.exporter.registry.ManifestChecker;
+import dev.exporter.registry.RawManifest;
+import dev.exporter.registry.RawManifestPuller;
+import dev.exporter.registry.ReferrersLister;
+import dev.exporter.registry.RegistryClient;
+import dev.exporter.registry.RegistryException;
+import dev.exporter.registry.RegistryException.Kind;
+import dev.exporter.text.Printable;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Finds what refers to exported manifests, at the registry: the OCI 1.1 referrers API, or on registries without it
+ * (404) the {@code sha256-<hex>} tag's index, plus cosign's {@code sha256-<hex>.sig}, {@code .att} and {@code .sbom}
+ * tags, probed with {@code HEAD} (Docker Hub does not count those against pull limits). Everything found is a
+ * subject in turn, so a signature of an SBOM comes along. Subjects are probed concurrently; what is held in memory
+ * (manifests only; their blobs are streamed by the sinks) is capped.
+ */
+public final class Referrers {
+
+    static final List<String> COSIGN_SUFFIXES = List.of(".sig", ".att", ".sbom");
+    /** Signature of an attestation of an SBOM... deeper than this is a loop in disguise. */
+    static final int MAX_DEPTH = 8;
+    static final int MAX_REFERRERS = 1000;
+    static final long MAX_BYTES = 64L * 1024 * 1024;
+    private static final int MAX_NESTING = 4;
+
+    /**
+     * What a walk found.
+     *
+     * @param skipped referrers that were left out, in words (a manifest type this tool cannot read)
+     */
+    public record Result(List<Referrer> referrers, List<String> skipped) {
+        public Result {
+            referrers = List.copyOf(referrers);
+            skipped = List.copyOf(skipped);
+        }
+    }
+
+    private record Subject(ImageReference repository, Digest digest) {
+        String key() {
+            return repository.fullName() + "@" + digest;
+        }
+    }
+
+    private final RegistryClient client;
+    private final ReferrersLister lister;
+    private final int jobs;
+
+    public Referrers(RegistryClient client, int jobs) {
+        if (jobs < 1) {
+            throw new IllegalArgumentException("jobs must be at least 1, got " + jobs);
+        }
+        this.client = client;
+        this.lister = new ReferrersLister(client);
+        this.jobs = jobs;
+    }
+
+    /** Every referrer of every manifest and index of {@code images}, and of those referrers in turn. */
+    public Result collect(List<ResolvedImage> images) {
+        ExecutorService pool = pool();
+        try {
+            Set<String> seen = new HashSet<>();
+            List<Subject> level = new ArrayList<>();
+            for (ResolvedImage image : images) {
+                for (Subject subject : subjects(image)) {
+                    if (seen.add(subject.key())) {
+                        level.add(subject);
+                    }
+                }
+            }
+            Map<String, Referrer> found = new LinkedHashMap<>();
+            List<String> skipped = Collections.synchronizedList(new ArrayList<>());
+            long bytes = 0;
+            for (int depth = 0; !level.isEmpty(); depth++) {
+                if (depth >= MAX_DEPTH) {
+                    throw new RegistryException(Kind.INVALID_CONTENT, 0, "find referrers of "
+                            + level.get(0).repository().fullName() + "@" + level.get(0).digest()
+                            + ": referrers nested more than " + MAX_DEPTH + " deep");
+                }
+                List<CompletableFuture<List<Referrer>>> probes = new ArrayList<>();
+                for (Subject subject : level) {
+                    probes.add(CompletableFuture.supplyAsync(() -> probe(subject, skipped), pool));
+                }
+                List<Subject> next = new ArrayList<>();
+                for (CompletableFuture<List<Referrer>> probe : probes) {
+                    for (Referrer referrer : join(probe)) {
+                        if (found.putIfAbsent(key(referrer), referrer) != null) {
+                            continue;
+                        }
+                        bytes += referrer.document().raw().length;
+                        if (found.size() > MAX_REFERRERS || bytes > MAX_BYTES) {
+                            throw new RegistryException(Kind.INVALID_CONTENT, 0, "find referrers of "
+                                    + referrer.reference().fullName() + ": more than " + MAX_REFERRERS
+                                    + " referrers or " + MAX_BYTES / (1024 * 1024) + " MiB of their manifests");
+                        }
+                        Subject subject = new Subject(referrer.reference(), referrer.document().digest());
+                        if (seen.add(subject.key())) {
+                            next.add(subject);
+                        }
+                    }
+                }
+                level = next;
+            }
+            return new Result(named(found.values()), skipped);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Signs that {@code image} has referrers, without fetching them, for a format that cannot carry them: the
+     * tags found, or how many the referrers API lists. Empty when there are none, or when probing failed (this only
+     * feeds a note).
+     */
+    public List<String> evidence(ResolvedImage image) {
+        List<String> signs = new ArrayList<>();
+        try {
+            for (Subject subject : subjects(image)) {
+                Optional<List<ReferrersLister.Listed>> listed = lister.list(subject.repository(), subject.digest(), null);
+                if (listed.isPresent() && !listed.get().isEmpty()) {
+                    signs.add(listed.get().size() + " in the referrers API for " + subject.digest());
+                }
+                List<String> tags = new ArrayList<>();
+                if (listed.isEmpty()) {
+                    fallbackTag(subject.digest()).ifPresent(tags::add);
+                }
+                cosignTags(subject.digest()).forEach(tags::add);
+                for (String tag : tags) {
+                    if (head(tagged(subject.repository(), tag)) != null) {
+                        signs.add("tag " + tag);
+                    }
+                }
+            }
+        } catch (RegistryException e) {
+            // a hint that cannot be had is no hint
+        }
+        return signs;
+    }
+
+    /** The manifests of {@code image} that the registry holds: its index (not a subset made here) and platforms. */
+    private static List<Subject> subjects(ResolvedImage image) {
+        ImageReference repository = image.reference();
+        Set<Digest> digests = new LinkedHashSet<>();
+        if (image.index() != null) {
+            digests.add(image.index().digest());
+        }
+        for (Image platform : image.images()) {
+            digests.add(platform.manifest().digest());
+        }
+        return digests.stream().map(d -> new Subject(repository, d)).toList();
+    }
+
+    /** What refers to one subject: referrers API or fallback tag, then cosign's tags; with the entries of indexes. */
+    private List<Referrer> probe(Subject subject, List<String> skipped) {
+        List<Referrer> found = new ArrayList<>();
+        Optional<List<ReferrersLister.Listed>> listed = lister.list(subject.repository(), subject.digest(), null);
+        if (listed.isPresent()) {
+            for (ReferrersLister.Listed entry : listed.get()) {
+                ImageReference byDigest = subject.repository().withDigest(entry.descriptor().digest());
+                fetch(byDigest, entry.descriptor().size(), skipped).ifPresent(document ->
+                        add(found, new Referrer(byDigest, document, subject.digest(), Found.REFERRERS_API), skipped, 0));
+            }
+        }
+        List<String> tags = new ArrayList<>();
+        if (listed.isEmpty()) {
+            fallbackTag(subject.digest()).ifPresent(tags::add);
+        }
+        tags.addAll(cosignTags(subject.digest()));
+        for (String tag : tags) {
+            ImageReference tagged = tagged(subject.repository(), tag);
+            ManifestChecker.Head head = head(tagged);
+            if (head == null) {
+                continue;
+            }
+            Optional<ManifestDocument> document = head.digest() != null
+                    ? fetch(subject.repository().withDigest(head.digest()), -1, skipped)
+                    : fetch(tagged, -1, skipped);
+            document.ifPresent(d -> add(found, new Referrer(tagged, d, subject.digest(), Found.TAG), skipped, 0));
+        }
+        return found;
+    }
+
+    /** Adds {@code referrer} and, for an index, the manifests it lists (which it names). */
+    private void add(List<Referrer> found, Referrer referrer, List<String> skipped, int nesting) {
+        found.add(referrer);
+        if (!(referrer.document() instanceof ImageIndex index)) {
+            return;
+        }
+        if (nesting >= MAX_NESTING) {
+            throw new RegistryException(Kind.INVALID_CONTENT, 0, "find referrers: " + referrer.reference()
+                    + ": indexes nested more than " + MAX_NESTING + " deep");
+        }
+        for (Descriptor entry : index.manifests()) {
+            ImageReference byDigest = referrer.reference().withDigest(entry.digest());
+            fetch(byDigest, entry.size(), skipped).ifPresent(document ->
+                    add(found, new Referrer(byDigest, document, referrer.subject(), Found.LISTED), skipped, nesting + 1));
+        }
+    }
+
+    /**
+     * The manifest {@code reference} names, checked against {@code size} (unless -1) and parsed; empty, with a
+     * note, when it is of a kind this tool cannot read.
+     */
+    private Optional<ManifestDocument> fetch(ImageReference reference, long size, List<String> skipped) {
+        RawManifest raw = client.call(reference, new RawManifestPuller(reference));
+        if (size >= 0 && raw.raw().length != size) {
+            throw new RegistryException(Kind.INVALID_CONTENT, 0, "pull manifest " + reference + ": size "
+                    + raw.raw().length + " differs from the listed " + size);
+        }
+        try {
+            return Optional.of(ManifestDocument.parse(raw.raw(), raw.contentType(), "pull manifest " + reference));
+        } catch (ManifestException e) {
+            skipped.add(Printable.line(e.getMessage()));
+            return Optional.empty();
+        }
+    }
+
+    /** What the tag points at, or null when the registry has no such tag. */
+    private ManifestChecker.Head head(ImageReference tagged) {
+        try {
+            return client.call(tagged, new ManifestChecker(tagged));
+        } catch (RegistryException e) {
+            if (e.kind() == Kind.NOT_FOUND) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    /** The distribution spec's fallback tag {@code sha256-<hex>}; none for digests whose tag would be too long. */
+    private static Optional<String> fallbackTag(Digest digest) {
+        return "sha256".equals(digest.algorithm()) ? Optional.of("sha256-" + digest.hex()) : Optional.empty();
+    }
+
+    private static List<String> cosignTags(Digest digest) {
+        return fallbackTag(digest).map(tag -> COSIGN_SUFFIXES.stream().map(s -> tag + s).toList()).orElse(List.of());
+    }
+
+    private static ImageReference tagged(ImageReference repository, String tag) {
+        return new ImageReference(repository.registry(), repository.repository(), tag, null);
+    }
+
+    /** Tags name their entries (each tag once); others are known by digest in their repository. */
+    private static String key(Referrer referrer) {
+        return switch (referrer.found()) {
+            case TAG -> "tag " + referrer.reference();
+            case REFERRERS_API, LISTED -> referrer.found() + " " + referrer.reference().fullName() + "@"
+                    + referrer.document().digest();
+        };
+    }
+
+    /** Leaves out referrers-API entries that a tag also names: the tag's entry restores them. */
+    private static List<Referrer> named(java.util.Collection<Referrer> found) {
+        Set<String> tagged = new HashSet<>();
+        found.stream().filter(r -> r.found() != Found.REFERRERS_API)
+                .forEach(r -> tagged.add(r.reference().fullName() + "@" + r.document().digest()));
+        return found.stream().filter(r -> r.found() != Found.REFERRERS_API
+                || !tagged.contains(r.reference().fullName() + "@" + r.document().digest())).toList();
+    }
+
+    private ExecutorService pool() {
+        return Executors.newFixedThreadPool(Math.min(jobs, 8), r -> {
+            Thread t = new Thread(r, "exporter-referrers");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private static <T> T join(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw e;
+        }
+    }
+}
