@@ -3,22 +3,14 @@ package dev.exporter.testing;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * An in-process registry with the OCI 1.1 referrers API, which no registry installed here implements: one
@@ -44,35 +36,22 @@ public final class ReferrersRegistry implements AutoCloseable {
     private final Map<String, List<Listed>> referrers = new ConcurrentHashMap<>();
     private final List<String> requests = Collections.synchronizedList(new ArrayList<>());
     private final List<String> accepts = Collections.synchronizedList(new ArrayList<>());
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final LoopbackServer server;
 
-    private ReferrersRegistry(String repository, int pageSize, boolean applyFilters) throws IOException {
+    private ReferrersRegistry(String repository, int pageSize, boolean applyFilters) {
         this.repository = repository;
         this.pageSize = pageSize;
         this.applyFilters = applyFilters;
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 16);
-        this.executor = Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "referrers-registry");
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        server.createContext("/", this::handle);
-        server.start();
+        this.server = LoopbackServer.start("referrers-registry", 4, this::handle);
     }
 
     /** @param applyFilters whether {@code artifactType} filters are applied (else ignored, as the spec allows) */
     public static ReferrersRegistry start(String repository, int pageSize, boolean applyFilters) {
-        try {
-            return new ReferrersRegistry(repository, pageSize, applyFilters);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the referrers registry", e);
-        }
+        return new ReferrersRegistry(repository, pageSize, applyFilters);
     }
 
     public String hostPort() {
-        return "127.0.0.1:" + server.getAddress().getPort();
+        return server.hostPort();
     }
 
     /** Stores an image under {@code tag} (and its digest). */
@@ -133,7 +112,7 @@ public final class ReferrersRegistry implements AutoCloseable {
                 }
                 send(exchange, method, 200, "application/octet-stream", blob);
             } else if (path.startsWith(prefix + "referrers/") && method.equals("GET")) {
-                referrersPage(exchange, path.substring((prefix + "referrers/").length()), params(query));
+                referrersPage(exchange, path.substring((prefix + "referrers/").length()), PagingTagRegistry.params(query));
             } else {
                 error(exchange, method, "NAME_UNKNOWN");
             }
@@ -183,23 +162,8 @@ public final class ReferrersRegistry implements AutoCloseable {
         exchange.getResponseBody().write(body);
     }
 
-    private static Map<String, String> params(String query) {
-        Map<String, String> params = new HashMap<>();
-        if (query != null) {
-            for (String pair : query.split("&")) {
-                int eq = pair.indexOf('=');
-                if (eq > 0) {
-                    params.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
-                            URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-                }
-            }
-        }
-        return params;
-    }
-
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        server.close();
     }
 }
