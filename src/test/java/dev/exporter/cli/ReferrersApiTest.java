@@ -3,6 +3,8 @@ package dev.exporter.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.exporter.image.Json;
 import dev.exporter.image.MediaTypes;
+import dev.exporter.image.SourceImage;
+import dev.exporter.layout.OciLayoutReader;
 import dev.exporter.reference.Digest;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.registry.ReferrersLister;
@@ -177,6 +179,15 @@ class ReferrersApiTest {
             assertEquals(2, annotations.size(), "no ref.name: no tag names it");
             assertArrayEquals(referrer.manifestBytes(),
                     Files.readAllBytes(layout.resolve("blobs/sha256/" + referrer.digest().substring(7))));
+        }
+        try (OciLayoutReader reader = OciLayoutReader.open(layout)) {
+            List<SourceImage> read = reader.images();
+            assertEquals(7, read.size());
+            assertEquals(1, read.get(0).images().size());
+            for (SourceImage artifact : read.subList(1, 7)) {
+                assertEquals(List.of(), artifact.names(), "a referrer without a tag has no name");
+                assertEquals(List.of(), artifact.images(), "an empty config is no image config");
+            }
         }
         String hex = image.manifestDigest().substring("sha256:".length());
         List<String> requests = registry.requests();
