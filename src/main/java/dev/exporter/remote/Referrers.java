@@ -38,7 +38,7 @@ import java.util.concurrent.Executors;
  * Finds what refers to exported manifests, at the registry: the OCI 1.1 referrers API, or on registries without it
  * (404) the {@code sha256-<hex>} tag's index, plus cosign's {@code sha256-<hex>.sig}, {@code .att} and {@code .sbom}
  * tags, probed with {@code HEAD} (Docker Hub does not count those against pull limits). Everything found is a
- * subject in turn, so a signature of an SBOM comes along. Subjects are probed concurrently; what is held in memory
+ * subject in turn, so a signature of an SBOM comes along. Every subject's probes run concurrently; what is held in memory
  * (manifests only; their blobs are streamed by the sinks) is capped.
  */
 public final class Referrers {
@@ -105,7 +105,10 @@ public final class Referrers {
                 }
                 List<CompletableFuture<List<Referrer>>> probes = new ArrayList<>();
                 for (Subject subject : level) {
-                    probes.add(CompletableFuture.supplyAsync(() -> probe(subject, skipped), pool));
+                    probes.add(CompletableFuture.supplyAsync(() -> listed(subject, skipped), pool));
+                    for (String tag : cosignTags(subject.digest())) {
+                        probes.add(CompletableFuture.supplyAsync(() -> tagged(subject, tag, skipped), pool));
+                    }
                 }
                 List<Subject> next = new ArrayList<>();
                 for (CompletableFuture<List<Referrer>> probe : probes) {
@@ -176,33 +179,33 @@ public final class Referrers {
         return digests.stream().map(d -> new Subject(repository, d)).toList();
     }
 
-    /** What refers to one subject: referrers API or fallback tag, then cosign's tags; with the entries of indexes. */
-    private List<Referrer> probe(Subject subject, List<String> skipped) {
-        List<Referrer> found = new ArrayList<>();
+    /** What the referrers API lists for {@code subject}, or where it has none, the fallback tag's index. */
+    private List<Referrer> listed(Subject subject, List<String> skipped) {
         Optional<List<ReferrersLister.Listed>> listed = lister.list(subject.repository(), subject.digest(), null);
-        if (listed.isPresent()) {
-            for (ReferrersLister.Listed entry : listed.get()) {
-                ImageReference byDigest = subject.repository().withDigest(entry.descriptor().digest());
-                fetch(byDigest, entry.descriptor().size(), skipped).ifPresent(document ->
-                        add(found, new Referrer(byDigest, document, subject.digest(), Found.REFERRERS_API), skipped, 0));
-            }
-        }
-        List<String> tags = new ArrayList<>();
         if (listed.isEmpty()) {
-            fallbackTag(subject.digest()).ifPresent(tags::add);
+            return fallbackTag(subject.digest()).map(tag -> tagged(subject, tag, skipped)).orElse(List.of());
         }
-        tags.addAll(cosignTags(subject.digest()));
-        for (String tag : tags) {
-            ImageReference tagged = tagged(subject.repository(), tag);
-            ManifestChecker.Head head = head(tagged);
-            if (head == null) {
-                continue;
-            }
-            Optional<ManifestDocument> document = head.digest() != null
-                    ? fetch(subject.repository().withDigest(head.digest()), -1, skipped)
-                    : fetch(tagged, -1, skipped);
-            document.ifPresent(d -> add(found, new Referrer(tagged, d, subject.digest(), Found.TAG), skipped, 0));
+        List<Referrer> found = new ArrayList<>();
+        for (ReferrersLister.Listed entry : listed.get()) {
+            ImageReference byDigest = subject.repository().withDigest(entry.descriptor().digest());
+            fetch(byDigest, entry.descriptor().size(), skipped).ifPresent(document ->
+                    add(found, new Referrer(byDigest, document, subject.digest(), Found.REFERRERS_API), skipped, 0));
         }
+        return found;
+    }
+
+    /** What {@code tag} holds, probed with {@code HEAD} and pulled by digest; nothing when there is no such tag. */
+    private List<Referrer> tagged(Subject subject, String tag, List<String> skipped) {
+        ImageReference tagged = tagged(subject.repository(), tag);
+        ManifestChecker.Head head = head(tagged);
+        if (head == null) {
+            return List.of();
+        }
+        Optional<ManifestDocument> document = head.digest() != null
+                ? fetch(subject.repository().withDigest(head.digest()), -1, skipped)
+                : fetch(tagged, -1, skipped);
+        List<Referrer> found = new ArrayList<>();
+        document.ifPresent(d -> add(found, new Referrer(tagged, d, subject.digest(), Found.TAG), skipped, 0));
         return found;
     }
 
