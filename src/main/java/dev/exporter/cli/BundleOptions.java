@@ -69,7 +69,7 @@ final class BundleOptions {
 
     /**
      * For a docker archive, which cannot carry referrers: probes, in the background while the layers download,
-     * whether the images have any, and yields a note for each that has.
+     * whether the images have any, and yields a note for each that has (none when probing fails: it is only a note).
      */
     CompletableFuture<List<String>> dockerNotes(Exporter exporter, ExportPlan plan, boolean docker) {
         if (noReferrers || !docker) {
@@ -86,7 +86,7 @@ final class BundleOptions {
                 }
             }
             return notes;
-        });
+        }).exceptionally(e -> List.of());
     }
 
     /**

@@ -79,6 +79,22 @@ public final class ReferrersLister {
         }
     }
 
+    /**
+     * The first page of {@code subject}'s referrers, asked for once without retries: enough to tell whether there
+     * are any. Empty when the registry lacks the API.
+     */
+    public Optional<List<Listed>> firstPage(ImageReference repository, Digest subject) {
+        try {
+            return Optional.of(client.callOnce(repository, new ReferrersPage(repository, subject,
+                    ReferrersPage.firstPath(repository, subject, null))).referrers());
+        } catch (RegistryException e) {
+            if (lacksApi(e)) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
     /** 404 is what the spec tells registries without the API to answer; some older ones answer 400 or 405. */
     private static boolean lacksApi(RegistryException e) {
         return e.kind() == Kind.NOT_FOUND || e.status() == 400 || e.status() == 405;

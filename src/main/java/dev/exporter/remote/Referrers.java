@@ -33,6 +33,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Finds what refers to exported manifests, at the registry: the OCI 1.1 referrers API, or on registries without it
@@ -59,6 +61,21 @@ public final class Referrers {
         public Result {
             referrers = List.copyOf(referrers);
             skipped = List.copyOf(skipped);
+        }
+    }
+
+    /** One walk's notes and its budget: how many manifests and bytes it has pulled, across its threads. */
+    private static final class Walk {
+        final List<String> skipped = Collections.synchronizedList(new ArrayList<>());
+        final AtomicInteger manifests = new AtomicInteger();
+        final AtomicLong bytes = new AtomicLong();
+
+        void charge(ImageReference reference, int size) {
+            if (manifests.incrementAndGet() > MAX_REFERRERS || bytes.addAndGet(size) > MAX_BYTES) {
+                throw new RegistryException(Kind.INVALID_CONTENT, 0, "find referrers of " + reference.fullName()
+                        + ": more than " + MAX_REFERRERS + " referrers or " + MAX_BYTES / (1024 * 1024)
+                        + " MiB of their manifests");
+            }
         }
     }
 
@@ -95,8 +112,7 @@ public final class Referrers {
                 }
             }
             Map<String, Referrer> found = new LinkedHashMap<>();
-            List<String> skipped = Collections.synchronizedList(new ArrayList<>());
-            long bytes = 0;
+            Walk walk = new Walk();
             for (int depth = 0; !level.isEmpty(); depth++) {
                 if (depth >= MAX_DEPTH) {
                     throw new RegistryException(Kind.INVALID_CONTENT, 0, "find referrers of "
@@ -105,9 +121,9 @@ public final class Referrers {
                 }
                 List<CompletableFuture<List<Referrer>>> probes = new ArrayList<>();
                 for (Subject subject : level) {
-                    probes.add(CompletableFuture.supplyAsync(() -> listed(subject, skipped), pool));
+                    probes.add(CompletableFuture.supplyAsync(() -> listed(subject, walk), pool));
                     for (String tag : cosignTags(subject.digest())) {
-                        probes.add(CompletableFuture.supplyAsync(() -> tagged(subject, tag, skipped), pool));
+                        probes.add(CompletableFuture.supplyAsync(() -> tagged(subject, tag, walk), pool));
                     }
                 }
                 List<Subject> next = new ArrayList<>();
@@ -115,12 +131,6 @@ public final class Referrers {
                     for (Referrer referrer : join(probe)) {
                         if (found.putIfAbsent(key(referrer), referrer) != null) {
                             continue;
-                        }
-                        bytes += referrer.document().raw().length;
-                        if (found.size() > MAX_REFERRERS || bytes > MAX_BYTES) {
-                            throw new RegistryException(Kind.INVALID_CONTENT, 0, "find referrers of "
-                                    + referrer.reference().fullName() + ": more than " + MAX_REFERRERS
-                                    + " referrers or " + MAX_BYTES / (1024 * 1024) + " MiB of their manifests");
                         }
                         Subject subject = new Subject(referrer.reference(), referrer.document().digest());
                         if (seen.add(subject.key())) {
@@ -130,7 +140,7 @@ public final class Referrers {
                 }
                 level = next;
             }
-            return new Result(named(found.values()), skipped);
+            return new Result(named(found.values()), walk.skipped);
         } finally {
             pool.shutdownNow();
         }
@@ -138,16 +148,16 @@ public final class Referrers {
 
     /**
      * Signs that {@code image} has referrers, without fetching them, for a format that cannot carry them: the
-     * tags found, or how many the referrers API lists. Empty when there are none, or when probing failed (this only
-     * feeds a note).
+     * tags found, or that the referrers API lists some. Every request is made once, without retries, and a failure
+     * ends the search: this only feeds a note. Empty when there are none.
      */
     public List<String> evidence(ResolvedImage image) {
         List<String> signs = new ArrayList<>();
         try {
             for (Subject subject : subjects(image)) {
-                Optional<List<ReferrersLister.Listed>> listed = lister.list(subject.repository(), subject.digest(), null);
+                Optional<List<ReferrersLister.Listed>> listed = lister.firstPage(subject.repository(), subject.digest());
                 if (listed.isPresent() && !listed.get().isEmpty()) {
-                    signs.add(listed.get().size() + " in the referrers API for " + subject.digest());
+                    signs.add("referrers API entries for " + subject.digest());
                 }
                 List<String> tags = new ArrayList<>();
                 if (listed.isEmpty()) {
@@ -155,7 +165,7 @@ public final class Referrers {
                 }
                 cosignTags(subject.digest()).forEach(tags::add);
                 for (String tag : tags) {
-                    if (head(tagged(subject.repository(), tag)) != null) {
+                    if (head(tagged(subject.repository(), tag), true) != null) {
                         signs.add("tag " + tag);
                     }
                 }
@@ -180,37 +190,37 @@ public final class Referrers {
     }
 
     /** What the referrers API lists for {@code subject}, or where it has none, the fallback tag's index. */
-    private List<Referrer> listed(Subject subject, List<String> skipped) {
+    private List<Referrer> listed(Subject subject, Walk walk) {
         Optional<List<ReferrersLister.Listed>> listed = lister.list(subject.repository(), subject.digest(), null);
         if (listed.isEmpty()) {
-            return fallbackTag(subject.digest()).map(tag -> tagged(subject, tag, skipped)).orElse(List.of());
+            return fallbackTag(subject.digest()).map(tag -> tagged(subject, tag, walk)).orElse(List.of());
         }
         List<Referrer> found = new ArrayList<>();
         for (ReferrersLister.Listed entry : listed.get()) {
             ImageReference byDigest = subject.repository().withDigest(entry.descriptor().digest());
-            fetch(byDigest, entry.descriptor().size(), skipped).ifPresent(document ->
-                    add(found, new Referrer(byDigest, document, subject.digest(), Found.REFERRERS_API), skipped, 0));
+            fetch(byDigest, entry.descriptor().size(), walk).ifPresent(document ->
+                    add(found, new Referrer(byDigest, document, subject.digest(), Found.REFERRERS_API), walk, 0));
         }
         return found;
     }
 
     /** What {@code tag} holds, probed with {@code HEAD} and pulled by digest; nothing when there is no such tag. */
-    private List<Referrer> tagged(Subject subject, String tag, List<String> skipped) {
+    private List<Referrer> tagged(Subject subject, String tag, Walk walk) {
         ImageReference tagged = tagged(subject.repository(), tag);
-        ManifestChecker.Head head = head(tagged);
+        ManifestChecker.Head head = head(tagged, false);
         if (head == null) {
             return List.of();
         }
         Optional<ManifestDocument> document = head.digest() != null
-                ? fetch(subject.repository().withDigest(head.digest()), -1, skipped)
-                : fetch(tagged, -1, skipped);
+                ? fetch(subject.repository().withDigest(head.digest()), -1, walk)
+                : fetch(tagged, -1, walk);
         List<Referrer> found = new ArrayList<>();
-        document.ifPresent(d -> add(found, new Referrer(tagged, d, subject.digest(), Found.TAG), skipped, 0));
+        document.ifPresent(d -> add(found, new Referrer(tagged, d, subject.digest(), Found.TAG), walk, 0));
         return found;
     }
 
     /** Adds {@code referrer} and, for an index, the manifests it lists (which it names). */
-    private void add(List<Referrer> found, Referrer referrer, List<String> skipped, int nesting) {
+    private void add(List<Referrer> found, Referrer referrer, Walk walk, int nesting) {
         found.add(referrer);
         if (!(referrer.document() instanceof ImageIndex index)) {
             return;
@@ -221,8 +231,8 @@ public final class Referrers {
         }
         for (Descriptor entry : index.manifests()) {
             ImageReference byDigest = referrer.reference().withDigest(entry.digest());
-            fetch(byDigest, entry.size(), skipped).ifPresent(document ->
-                    add(found, new Referrer(byDigest, document, referrer.subject(), Found.LISTED), skipped, nesting + 1));
+            fetch(byDigest, entry.size(), walk).ifPresent(document ->
+                    add(found, new Referrer(byDigest, document, referrer.subject(), Found.LISTED), walk, nesting + 1));
         }
     }
 
@@ -230,8 +240,9 @@ public final class Referrers {
      * The manifest {@code reference} names, checked against {@code size} (unless -1) and parsed; empty, with a
      * note, when it is of a kind this tool cannot read.
      */
-    private Optional<ManifestDocument> fetch(ImageReference reference, long size, List<String> skipped) {
+    private Optional<ManifestDocument> fetch(ImageReference reference, long size, Walk walk) {
         RawManifest raw = client.call(reference, new RawManifestPuller(reference));
+        walk.charge(reference, raw.raw().length);
         if (size >= 0 && raw.raw().length != size) {
             throw new RegistryException(Kind.INVALID_CONTENT, 0, "pull manifest " + reference + ": size "
                     + raw.raw().length + " differs from the listed " + size);
@@ -239,15 +250,15 @@ public final class Referrers {
         try {
             return Optional.of(ManifestDocument.parse(raw.raw(), raw.contentType(), "pull manifest " + reference));
         } catch (ManifestException e) {
-            skipped.add(Printable.line(e.getMessage()));
+            walk.skipped.add(Printable.line(e.getMessage()));
             return Optional.empty();
         }
     }
 
-    /** What the tag points at, or null when the registry has no such tag. */
-    private ManifestChecker.Head head(ImageReference tagged) {
+    /** What the tag points at, or null when the registry has no such tag; {@code once}: without retries. */
+    private ManifestChecker.Head head(ImageReference tagged, boolean once) {
         try {
-            return client.call(tagged, new ManifestChecker(tagged));
+            return once ? client.callOnce(tagged, new ManifestChecker(tagged)) : client.call(tagged, new ManifestChecker(tagged));
         } catch (RegistryException e) {
             if (e.kind() == Kind.NOT_FOUND) {
                 return null;
