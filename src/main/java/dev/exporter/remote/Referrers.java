@@ -98,7 +98,10 @@ public final class Referrers {
         this.jobs = jobs;
     }
 
-    /** Every referrer of every manifest and index of {@code images}, and of those referrers in turn. */
+    /**
+     * Every referrer of every manifest of {@code images} and of the index their references named (also when only
+     * some platforms are kept: a tag's signature is usually the index's), and of those referrers in turn.
+     */
     public Result collect(List<ResolvedImage> images) {
         ExecutorService pool = pool();
         try {
