@@ -140,7 +140,7 @@ abstract class AbstractPullCommand implements Callable<Integer> {
             });
         }
         bundle.writeDigestFile(result.images());
-        notes.join().forEach(progress::note);
+        notes.join().forEach(note -> progress.note("exporter: note: " + note));
         progress.done(toStdout ? "standard output" : target.toString(), result, System.nanoTime() - start);
         return ExitCodes.OK;
     }

@@ -62,8 +62,10 @@ final class BundleOptions {
         } catch (RegistryException e) {
             throw new CommandFailure(e.getMessage() + " (--no-referrers exports without signatures and other referrers)", e);
         }
-        skipped.forEach(note -> progress.note("left out a referrer: " + note));
-        progress.referrers(found.referrers().size(), found.referrerBlobs());
+        skipped.forEach(note -> progress.note("exporter: note: left out a referrer: " + note));
+        if (!found.referrers().isEmpty()) {
+            progress.planned(ProgressLines.referrers(found.referrers().size(), found.referrerBlobs()), found.referrerBlobs());
+        }
         return found;
     }
 

@@ -15,6 +15,6 @@ public final class ExporterCommand extends AbstractPullCommand {
 
     /** The subcommands, in the order {@code --help} lists them. */
     static final List<Class<?>> SUBCOMMANDS = List.of(PullCommand.class, TagsCommand.class, ManifestCommand.class,
-            ConfigCommand.class, BlobCommand.class, InspectCommand.class, VerifyCommand.class, LoginCommand.class,
+            ConfigCommand.class, BlobCommand.class, InspectCommand.class, VerifyCommand.class, PushCommand.class, LoginCommand.class,
             LogoutCommand.class);
 }

@@ -43,8 +43,8 @@ final class ProgressLines {
     static String finished(Transfer t) {
         String prefix = t.blob().digest().shortHex() + ": ";
         return t.state() == State.CACHED
-                ? prefix + "Cached " + Units.size(t.blob().size())
-                : prefix + "Done " + Units.size(t.blob().size()) + " in " + Units.duration(t.elapsed());
+                ? prefix + t.word() + " " + Units.size(t.blob().size())
+                : prefix + t.word() + " " + Units.size(t.blob().size()) + " in " + Units.duration(t.elapsed());
     }
 
     /** The summary: one line for one image, else a line per image and a total. */
@@ -102,12 +102,11 @@ final class ProgressLines {
         String name = t.blob().digest().shortHex() + ": ";
         long size = t.blob().size();
         return switch (t.state()) {
-            case WAITING -> name + "Waiting";
-            case CACHED -> name + "Cached " + Units.size(size);
-            case DONE -> name + "Done " + Units.size(size);
+            case WAITING -> name + t.word();
+            case CACHED, DONE -> name + t.word() + " " + Units.size(size);
             case DOWNLOADING -> {
                 long have = t.doneBytes();
-                String head = name + "Downloading ";
+                String head = name + t.word() + " ";
                 String tail = Units.size(have) + " / " + Units.size(size) + rateAndEta(rate, size - have);
                 int barWidth = Math.min(30, width - 1 - head.length() - tail.length() - 4);
                 yield barWidth >= 8 ? head + bar(have, size, barWidth) + "  " + tail : head + tail;

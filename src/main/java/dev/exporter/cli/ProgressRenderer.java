@@ -107,21 +107,38 @@ final class ProgressRenderer {
         }
     }
 
-    /** Referrers were found: says how many, and counts their blobs into the total. */
-    void referrers(int count, List<Descriptor> blobs) {
-        if (mode == ProgressMode.QUIET || count == 0) {
+    /** Says {@code line} and counts {@code blobs} into the total (a push's images as they are planned). */
+    void planned(String line, List<Descriptor> blobs) {
+        if (mode == ProgressMode.QUIET) {
             return;
         }
         counter.expect(blobs);
         if (mode.draws()) {
-            printAbove(ProgressLines.referrers(count, blobs));
+            printAbove(line);
+            begin();
         }
     }
 
-    /** Something worth knowing that is not an error (what a format leaves out), unless quiet. */
-    void note(String text) {
-        if (mode != ProgressMode.QUIET) {
-            printAbove("exporter: note: " + text);
+    /** A line above the progress (a warning), shown in every mode but quiet. */
+    void note(String line) {
+        if (mode == ProgressMode.QUIET) {
+            return;
+        }
+        printAbove(line);
+    }
+
+    /** Stops drawing, shows the final state and prints {@code summary}. */
+    void done(List<String> summary) {
+        if (mode == ProgressMode.QUIET) {
+            return;
+        }
+        stop();
+        synchronized (lock) {
+            if (mode.draws() && live) {
+                draw(true);
+            }
+            summary.forEach(this::println);
+            err.flush();
         }
     }
 
@@ -132,17 +149,7 @@ final class ProgressRenderer {
 
     /** Stops drawing, shows the final state and prints the summary. */
     void done(String where, ExportResult result, long nanos) {
-        if (mode == ProgressMode.QUIET) {
-            return;
-        }
-        stop();
-        synchronized (lock) {
-            if (mode.draws() && live) {
-                draw(true);
-            }
-            ProgressLines.summary(where, result, counter.cachedBytes(), nanos).forEach(this::println);
-            err.flush();
-        }
+        done(ProgressLines.summary(where, result, counter.cachedBytes(), nanos));
     }
 
     /** One round of drawing: samples the counters, then redraws the frame or prints what is new. */

@@ -2,7 +2,7 @@ package dev.exporter.cli;
 
 import dev.exporter.image.Descriptor;
 import dev.exporter.reference.Digest;
-import dev.exporter.transfer.ProgressListener;
+import dev.exporter.push.PushListener;
 
 import java.util.List;
 import java.util.Map;
@@ -17,20 +17,39 @@ import java.util.function.LongSupplier;
  * and volatile fields change here (no locks, no I/O), so a download never waits for the terminal;
  * {@link ProgressRenderer} samples them.
  */
-final class TransferCounter implements ProgressListener {
+final class TransferCounter implements PushListener {
 
     enum State { WAITING, DOWNLOADING, CACHED, DONE }
+
+    /** What a blob line says in each state: a pull's words or a push's (as docker push says them). */
+    record Words(String active, String done, String skipped) {
+        static final Words PULL = new Words("Downloading", "Done", "Cached");
+        static final Words PUSH = new Words("Pushing", "Pushed", "Layer already exists");
+    }
 
     /** One blob as the download threads last reported it. */
     static final class Transfer {
         private final Descriptor blob;
         private final AtomicLong bytes = new AtomicLong();
+        private final Words words;
         private volatile State state = State.WAITING;
+        private volatile String note;
         private volatile long startedAt;
         private volatile long finishedAt;
 
-        private Transfer(Descriptor blob) {
+        private Transfer(Descriptor blob, Words words) {
             this.blob = blob;
+            this.words = words;
+        }
+
+        /** The word for the state: {@code Downloading}, {@code Pushed}, {@code Mounted from library/alpine}. */
+        String word() {
+            return switch (state) {
+                case WAITING -> "Waiting";
+                case DOWNLOADING -> words.active();
+                case CACHED -> note != null ? note : words.skipped();
+                case DONE -> words.done();
+            };
         }
 
         Descriptor blob() {
@@ -61,11 +80,17 @@ final class TransferCounter implements ProgressListener {
     }
 
     private final LongSupplier clock;
+    private final Words words;
     private final Map<Digest, Transfer> transfers = new ConcurrentHashMap<>();
     private final Queue<Transfer> order = new ConcurrentLinkedQueue<>();
 
     TransferCounter(LongSupplier clock) {
+        this(clock, Words.PULL);
+    }
+
+    TransferCounter(LongSupplier clock, Words words) {
         this.clock = clock;
+        this.words = words;
     }
 
     /** Counts {@code blobs} into the total before they start, so the total is known from the beginning. */
@@ -78,6 +103,14 @@ final class TransferCounter implements ProgressListener {
         Transfer transfer = transfer(blob);
         transfer.startedAt = clock.getAsLong();
         transfer.state = cached ? State.CACHED : State.DOWNLOADING;
+    }
+
+    @Override
+    public void skipped(Descriptor blob, String why) {
+        Transfer transfer = transfer(blob);
+        transfer.note = why;
+        transfer.finishedAt = clock.getAsLong();
+        transfer.state = State.CACHED;
     }
 
     @Override
@@ -114,7 +147,7 @@ final class TransferCounter implements ProgressListener {
         if (known != null) {
             return known;
         }
-        Transfer created = new Transfer(blob);
+        Transfer created = new Transfer(blob, words);
         Transfer raced = transfers.putIfAbsent(blob.digest(), created);
         if (raced != null) {
             return raced;

@@ -1,15 +1,12 @@
 package dev.exporter.docker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.exporter.image.Descriptor;
 import dev.exporter.image.Image;
 import dev.exporter.image.ImageConfig;
 import dev.exporter.image.ImageManifest;
 import dev.exporter.image.ImageSource;
 import dev.exporter.image.Json;
-import dev.exporter.image.ManifestDocument;
 import dev.exporter.image.ManifestException;
 import dev.exporter.image.MediaTypes;
 import dev.exporter.image.SourceImage;
@@ -94,6 +91,12 @@ public final class DockerArchiveReader implements ImageSource {
         return List.copyOf(images);
     }
 
+    /** Its manifests are made up from {@code manifest.json}: a registry gets new ones. */
+    @Override
+    public boolean madeUpManifests() {
+        return true;
+    }
+
     @Override
     public InputStream open(Descriptor blob) throws IOException {
         byte[] manifest = manifests.get(blob.digest());
@@ -161,27 +164,11 @@ public final class DockerArchiveReader implements ImageSource {
             blobs.putIfAbsent(layer.digest(), new Blob(layerEntry, label));
             layers.add(Descriptor.of(mediaType(layer.compression()), layer.digest(), layer.size()));
         }
-        ImageManifest manifest = madeUpManifest(
-                Descriptor.of(MediaTypes.DOCKER_CONFIG, configDigest, configBytes.length), layers, where);
+        ImageManifest manifest = ImageManifest.dockerV2(
+                Descriptor.of(MediaTypes.DOCKER_CONFIG, configDigest, configBytes.length), layers,
+                what + ": manifest made up for " + where);
         manifests.put(manifest.digest(), manifest.raw());
         return new SourceImage(repoTags(entry.get("RepoTags"), where), manifest, List.of(new Image(manifest, config)));
-    }
-
-    private ImageManifest madeUpManifest(Descriptor config, List<Descriptor> layers, String where) {
-        ObjectNode root = Json.object();
-        root.put("schemaVersion", 2);
-        root.put("mediaType", MediaTypes.DOCKER_MANIFEST);
-        descriptor(root.putObject("config"), config);
-        ArrayNode layerNodes = root.putArray("layers");
-        layers.forEach(layer -> descriptor(layerNodes.addObject(), layer));
-        return (ImageManifest) ManifestDocument.parse(Json.write(root), MediaTypes.DOCKER_MANIFEST,
-                what + ": manifest made up for " + where);
-    }
-
-    private static void descriptor(ObjectNode node, Descriptor descriptor) {
-        node.put("mediaType", descriptor.mediaType());
-        node.put("size", descriptor.size());
-        node.put("digest", descriptor.digest().toString());
     }
 
     private static String mediaType(Compression compression) {

@@ -15,6 +15,14 @@ public interface ImageSource extends Closeable {
     /** Every image the place holds, in the order it lists them. */
     List<SourceImage> images() throws IOException;
 
+    /**
+     * Whether the manifests are made up from the place's own files rather than kept as a registry served them (a
+     * docker-save archive keeps none): pushing such an image writes new manifests, and may compress its layers.
+     */
+    default boolean madeUpManifests() {
+        return false;
+    }
+
     /** Opens a blob (config, layer, manifest) named by an image of this source; the stream verifies it. */
     InputStream open(Descriptor blob) throws IOException;
 }

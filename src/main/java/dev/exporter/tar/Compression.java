@@ -71,9 +71,14 @@ public enum Compression {
      * the end of the compressed stream and closes {@code out}.
      */
     public OutputStream compress(OutputStream out, int threads) throws IOException {
+        return compress(out, threads, java.util.zip.Deflater.DEFAULT_COMPRESSION);
+    }
+
+    /** {@link #compress(OutputStream, int)} at a gzip level of {@link java.util.zip.Deflater} (zstd keeps its default). */
+    public OutputStream compress(OutputStream out, int threads, int gzipLevel) throws IOException {
         return switch (this) {
             case NONE -> out;
-            case GZIP -> new ParallelGzipOutputStream(out, java.util.zip.Deflater.DEFAULT_COMPRESSION, threads);
+            case GZIP -> new ParallelGzipOutputStream(out, gzipLevel, threads);
             case ZSTD -> {
                 ZstdOutputStream zstd = new ZstdOutputStream(out);
                 zstd.setWorkers(threads);

@@ -164,6 +164,29 @@ class ReferrersTest {
     }
 
     @Test
+    void pushedLayout_arrivesWithTheSignatureTagsAndTheFallbackIndex_underTheirDigests() throws IOException {
+        Path layout = dir.resolve("to-push");
+        ExporterCli.Result exported = ExporterCli.create().run(ref("v1"), "--format", "oci-dir", "-o", layout.toString());
+        assertEquals(0, exported.exitCode(), exported.stderr());
+
+        ExporterCli.Result pushed = ExporterCli.create().run("push", layout.toString(), "--to", registry.hostPort() + "/moved");
+
+        assertEquals(0, pushed.exitCode(), pushed.stderr());
+        RegistryPusher pusher = new RegistryPusher(registry);
+        String moved = "moved/" + REPO;
+        Map<String, String> tags = new LinkedHashMap<>();
+        tags.put("v1", imageDigest);
+        tags.put(TestReferrer.tagFor(imageDigest), dev.exporter.testing.Digests.sha256(fallbackIndex));
+        tags.put(TestReferrer.tagFor(imageDigest) + ".sig", signature.digest());
+        for (Map.Entry<String, String> tag : tags.entrySet()) {
+            var response = pusher.getManifest(moved, tag.getKey());
+            assertEquals(200, response.statusCode(), tag.getKey());
+            assertEquals(tag.getValue(), dev.exporter.testing.Digests.sha256(response.body()), tag.getKey());
+        }
+        assertEquals(200, pusher.getManifest(moved, sbom.digest()).statusCode(), "the SBOM the fallback index lists");
+    }
+
+    @Test
     void noReferrers_exportsTheImageAlone() throws IOException {
         Path layout = dir.resolve("plain");
 

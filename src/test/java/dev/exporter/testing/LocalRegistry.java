@@ -131,6 +131,37 @@ public final class LocalRegistry implements AutoCloseable {
         }
     }
 
+    /** How far the log is now: pass it to {@link #requestsSince} to see only what came after. */
+    public long logMark() {
+        try {
+            return Files.size(logFile);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The requests the registry's access log recorded after {@code mark}, each as {@code METHOD PATH STATUS}
+     * (e.g. {@code PUT /v2/a/blobs/uploads/x?digest=sha256:... 201}), in order. The log is written as requests end, so
+     * a test asks only after its client is done.
+     */
+    public List<String> requestsSince(long mark) {
+        try {
+            byte[] all = Files.readAllBytes(logFile);
+            String text = new String(all, (int) Math.min(mark, all.length), (int) Math.max(0, all.length - mark),
+                    StandardCharsets.UTF_8);
+            List<String> requests = new ArrayList<>();
+            java.util.regex.Matcher m = java.util.regex.Pattern
+                    .compile("\"([A-Z]+) (\\S+) HTTP/1\\.[01]\" ([0-9]{3}) ").matcher(text);
+            while (m.find()) {
+                requests.add(m.group(1) + " " + m.group(2) + " " + m.group(3));
+            }
+            return requests;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** Stops the process (SIGTERM, then SIGKILL after a few seconds) and deletes its files. */
     @Override
     public void close() {
@@ -152,6 +183,8 @@ public final class LocalRegistry implements AutoCloseable {
                 "version: 0.1",
                 "log:",
                 "  level: warn",
+                "  accesslog:",
+                "    disabled: false",
                 "storage:",
                 "  filesystem:",
                 "    rootdirectory: " + quoted(storageRoot()),

@@ -1,0 +1,164 @@
+package dev.exporter.cli;
+
+import dev.exporter.archives.ArchiveSources;
+import dev.exporter.image.Descriptor;
+import dev.exporter.image.ImageSource;
+import dev.exporter.push.PushResult;
+import dev.exporter.push.Pusher;
+import dev.exporter.push.Targets;
+import dev.exporter.text.Printable;
+import dev.exporter.transfer.TempPaths;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code exporter push SOURCE [TARGET]}: the far side of the air gap, an archive or layout into a registry. */
+@Command(name = "push", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"Push the images of an archive or OCI layout into a registry: our docker, oci and oci-dir "
+                + "outputs, docker save (20.10 and 25+), podman save, skopeo docker-archive/oci-archive/oci; plain, "
+                + "gzip or zstd.",
+                "OCI sources keep every digest. Docker archives hold uncompressed layers: they are gzip-compressed "
+                        + "on the way and get a new manifest with the original config, so the image id stays.",
+                "Blobs the registry has are not sent again; blobs this run pushed to another repository of the same "
+                        + "registry are mounted. Tags are pushed last, so a failed push tags nothing.",
+                "Exit codes: 0 success, 1 failure (network, registry, authentication, damaged source), 2 usage error."})
+public final class PushCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SOURCE", description = "Archive (.tar, .tar.gz, .tar.zst) or OCI layout folder.")
+    Path source;
+
+    @Parameters(index = "1", paramLabel = "TARGET", arity = "0..1",
+            description = "Where the single image of SOURCE goes, e.g. registry.corp:5000/team/app:1.0. Without it (and "
+                    + "without --to) every image goes back to the name it was saved under.")
+    String target;
+
+    @Option(names = "--to", paramLabel = "REGISTRY[/PREFIX]",
+            description = "Re-home every image, keeping its path and tag: docker.io/library/alpine:3.14 with --to "
+                    + "registry.corp:5000/mirror becomes registry.corp:5000/mirror/library/alpine:3.14.")
+    String to;
+
+    @Option(names = "--image", paramLabel = "NAME",
+            description = "Push only the image saved under NAME (repeatable), e.g. alpine:3.14.")
+    List<String> images = new ArrayList<>();
+
+    @Option(names = {"-j", "--jobs"}, paramLabel = "N", defaultValue = "4",
+            description = "Concurrent blob uploads (default: ${DEFAULT-VALUE}).")
+    int jobs;
+
+    @Option(names = {"-q", "--quiet"}, description = "Print nothing but errors.")
+    boolean quiet;
+
+    @Mixin
+    RegistryOptions registry;
+
+    @Override
+    public Integer call() throws IOException {
+        if (jobs < 1 || jobs > 64) {
+            throw new ParameterException(spec.commandLine(), "--jobs must be between 1 and 64, got " + jobs);
+        }
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        Path work = TempPaths.createDirectory(tmp, ".exporter-push-");
+        try (ImageSource images = open(work)) {
+            return push(images, tmp);
+        } finally {
+            TempPaths.delete(work);
+        }
+    }
+
+    private int push(ImageSource images, Path tmp) throws IOException {
+        String what = source.toString();
+        List<dev.exporter.push.PushJob> jobList;
+        try {
+            jobList = Targets.jobs(images.images(), target, to, images(), what);
+        } catch (Targets.Usage e) {
+            throw new ParameterException(spec.commandLine(), Printable.line(e.getMessage()));
+        }
+        TransferCounter counter = new TransferCounter(System::nanoTime, TransferCounter.Words.PUSH);
+        ProgressRenderer progress = ProgressRenderer.attach(spec.commandLine(), quiet, counter);
+        PushListenerBridge listener = new PushListenerBridge(counter, progress);
+        Pusher pusher = new Pusher(registry.client(), jobs, Runtime.getRuntime().availableProcessors(), tmp, listener);
+        long start = System.nanoTime();
+        List<Pusher.Planned> plan;
+        try {
+            plan = pusher.plan(images, jobList);
+        } catch (IOException e) {
+            throw new CommandFailure("push " + what + ": " + Cli.message(e), e);
+        }
+        for (Pusher.Planned p : plan) {
+            progress.planned("Pushing " + p.job().targets().get(0) + (p.job().targets().size() > 1 ? " (+"
+                    + (p.job().targets().size() - 1) + " more tags)" : "") + " from " + what, p.blobsAsSent());
+        }
+        List<PushResult> results;
+        try {
+            results = pusher.push(images, plan);
+        } catch (IOException e) {
+            throw new CommandFailure("push " + what + ": " + Cli.message(e), e);
+        }
+        long nanos = System.nanoTime() - start;
+        List<String> summary = new ArrayList<>();
+        for (PushResult result : results) {
+            summary.add(String.format(Locale.ROOT, "Pushed %s: %s (%d blobs, %s%s)", result.target(), result.digest(),
+                    result.blobs(), Units.size(result.bytes()), result.kept() ? "" : ", new manifest digest"));
+        }
+        summary.add(String.format(Locale.ROOT, "Pushed %d %s from %s in %s", results.size(),
+                results.size() == 1 ? "tag" : "tags", what, Units.duration(nanos)));
+        progress.done(summary);
+        return ExitCodes.OK;
+    }
+
+    private List<String> images() {
+        return images;
+    }
+
+    private ImageSource open(Path work) throws IOException {
+        try {
+            return ArchiveSources.open(source, work);
+        } catch (IOException | RuntimeException e) {
+            throw new CommandFailure("push " + source + ": " + Cli.message(e), e);
+        }
+    }
+
+    /** Progress events go to the counter; warnings above the progress. */
+    private record PushListenerBridge(TransferCounter counter, ProgressRenderer progress)
+            implements dev.exporter.push.PushListener {
+
+        @Override
+        public void started(Descriptor blob, boolean cached) {
+            counter.started(blob, cached);
+        }
+
+        @Override
+        public void transferred(Descriptor blob, long bytes) {
+            counter.transferred(blob, bytes);
+        }
+
+        @Override
+        public void finished(Descriptor blob) {
+            counter.finished(blob);
+        }
+
+        @Override
+        public void skipped(Descriptor blob, String why) {
+            counter.skipped(blob, why);
+        }
+
+        @Override
+        public void warning(String message) {
+            progress.note("warning: " + message);
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package dev.exporter.push;
+
+import dev.exporter.testing.Dockerd;
+import dev.exporter.testing.Exec;
+import dev.exporter.testing.ExporterCli;
+import dev.exporter.testing.ExternalTools;
+import dev.exporter.testing.ImageFormat;
+import dev.exporter.testing.LocalRegistry;
+import dev.exporter.testing.RegistryPusher;
+import dev.exporter.testing.SharedDockerd;
+import dev.exporter.testing.SharedRegistries;
+import dev.exporter.testing.SharedResources;
+import dev.exporter.testing.TestImage;
+import dev.exporter.testing.TestImages;
+import dev.exporter.testing.TestIndex;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code exporter push} against the real registry: what arrives is checked with skopeo (the digest of the raw
+ * manifest) and with the test dockerd (pull, image id = the origin's config digest), and what was sent with the
+ * registry's own access log.
+ */
+@ExtendWith(SharedResources.class)
+class PushCommandTest {
+
+    private static final AtomicInteger REPOS = new AtomicInteger();
+    private static LocalRegistry origin;
+    private static TestImage image;
+    private static TestIndex index;
+    private static String imageRef;
+    private static String indexRef;
+    private static String indexDigest;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void images() {
+        origin = SharedRegistries.anonymous();
+        image = TestImages.small(ImageFormat.OCI, "push-source");
+        new RegistryPusher(origin).push(image, "pushsrc/app", "1");
+        imageRef = origin.hostPort() + "/pushsrc/app:1";
+        index = TestImages.multiPlatform(ImageFormat.OCI);
+        indexDigest = new RegistryPusher(origin).push(index, "pushsrc/multi", "2");
+        indexRef = origin.hostPort() + "/pushsrc/multi:2";
+    }
+
+    private static String repo() {
+        return "pushed/r" + REPOS.incrementAndGet();
+    }
+
+    private Path export(String ref, String name, String... options) {
+        Path out = dir.resolve(name);
+        List<String> args = new java.util.ArrayList<>(List.of(ref, "-q", "--no-cache", "-o", out.toString()));
+        args.addAll(List.of(options));
+        ExporterCli.Result result = ExporterCli.create().workDir(dir).run(args.toArray(String[]::new));
+        assertEquals(0, result.exitCode(), result.stderr());
+        return out;
+    }
+
+    private ExporterCli.Result push(String... args) {
+        List<String> all = new java.util.ArrayList<>(List.of("push"));
+        all.addAll(List.of(args));
+        return ExporterCli.create().workDir(dir).run(all.toArray(String[]::new));
+    }
+
+    /** sha256 of the manifest skopeo reads for {@code ref}: an independent look at what the registry holds. */
+    private static String skopeoDigest(LocalRegistry registry, String ref) {
+        ExternalTools.require("skopeo");
+        List<String> command = new java.util.ArrayList<>(List.of("skopeo", "inspect", "--raw"));
+        command.add("--tls-verify=false");
+        command.add("docker://" + ref);
+        Exec.Result result = Exec.run(Duration.ofSeconds(60), command.toArray(String[]::new)).check();
+        return sha256(result.stdout().getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** docker pulls {@code ref}; its image id must be {@code configDigest}. */
+    private static void assertDockerPullsWithId(String ref, String configDigest) {
+        Dockerd docker = SharedDockerd.get();
+        docker.docker("pull", ref).check();
+        assertEquals(configDigest, docker.inspect(ref).path("Id").asText());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"oci", "oci-dir"})
+    void ociSource_keepsEveryDigest_ofAMultiPlatformIndex(String format) {
+        Path layout = export(indexRef, "multi-" + format, "--format", format, "--all-platforms");
+        String target = origin.hostPort() + "/" + repo() + ":copy";
+
+        ExporterCli.Result result = push(layout.toString(), target);
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertEquals(indexDigest, skopeoDigest(origin, target));
+        ExporterCli.Result manifest = ExporterCli.create().run("manifest", "--digest", target);
+        assertEquals(indexDigest, manifest.stdoutText().strip());
+        assertTrue(result.stderr().contains("Pushed " + target + ": " + indexDigest), result.stderr());
+    }
+
+    @Test
+    void dockerSource_keepsTheImageId_andDockerPullsIt() {
+        Path archive = export(imageRef, "app.tar");
+        String target = origin.hostPort() + "/" + repo() + ":from-docker";
+
+        ExporterCli.Result result = push(archive.toString(), target);
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertTrue(result.stderr().contains("new manifest digest"), result.stderr());
+        assertDockerPullsWithId(target, image.configDigest());
+    }
+
+    @Test
+    void rePush_uploadsNothing() {
+        Path archive = export(imageRef, "again.tar", "--format", "oci");
+        String target = origin.hostPort() + "/" + repo() + ":again";
+        assertEquals(0, push(archive.toString(), target).exitCode());
+        long mark = origin.logMark();
+
+        ExporterCli.Result again = push(archive.toString(), target);
+
+        assertEquals(0, again.exitCode(), again.stderr());
+        List<String> requests = origin.requestsSince(mark);
+        assertTrue(requests.stream().noneMatch(r -> r.startsWith("PATCH ") || r.startsWith("POST ")
+                || r.startsWith("PUT ") && r.contains("/blobs/")), requests.toString());
+        assertEquals(image.layers().size() + 1, requests.stream().filter(r -> r.startsWith("HEAD ") && r.contains("/blobs/")).count(),
+                requests.toString());
+        assertTrue(again.stderr().contains("Layer already exists"), again.stderr());
+    }
+
+    @Test
+    void blobsThisRunPushedToOneRepository_areMountedIntoTheNext() {
+        new RegistryPusher(origin).push(image, "pushsrc/app2", "1");
+        Path layout = dir.resolve("two-names");
+        assertEquals(0, ExporterCli.create().workDir(dir).run(imageRef, origin.hostPort() + "/pushsrc/app2:1", "-q",
+                "--no-cache", "--format", "oci-dir", "-o", layout.toString()).exitCode());
+        String prefix = repo();
+        long mark = origin.logMark();
+
+        ExporterCli.Result result = push(layout.toString(), "--to", origin.hostPort() + "/" + prefix);
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        List<String> requests = origin.requestsSince(mark);
+        int blobs = image.layers().size() + 1;
+        assertEquals(blobs, requests.stream().filter(r -> r.startsWith("PUT ") && r.contains("/blobs/uploads/")
+                && r.endsWith(" 201")).count(), requests.toString());
+        assertEquals(blobs, requests.stream().filter(r -> r.startsWith("POST ") && r.contains("?mount=sha256")
+                && r.contains("&from=" + prefix.replace("/", "%2F") + "%2Fpushsrc%2Fapp") && r.endsWith(" 201")).count(),
+                requests.toString());
+        assertTrue(result.stderr().contains("Mounted from " + prefix + "/pushsrc/app"), result.stderr());
+        assertEquals(skopeoDigest(origin, origin.hostPort() + "/" + prefix + "/pushsrc/app:1"),
+                skopeoDigest(origin, origin.hostPort() + "/" + prefix + "/pushsrc/app2:1"));
+    }
+
+    @Test
+    void targetWithSeveralImages_isAUsageErrorNamingThem() {
+        Path archive = dir.resolve("two.tar");
+        assertEquals(0, ExporterCli.create().workDir(dir).run(imageRef, indexRef, "-q", "--no-cache", "--format", "oci",
+                "-o", archive.toString()).exitCode());
+
+        ExporterCli.Result result = push(archive.toString(), origin.hostPort() + "/x/y:1");
+
+        assertEquals(2, result.exitCode(), result.stderr());
+        assertTrue(result.stderr().contains("holds 2 images") && result.stderr().contains("pushsrc/app:1")
+                && result.stderr().contains("pushsrc/multi:2"), result.stderr());
+    }
+}
