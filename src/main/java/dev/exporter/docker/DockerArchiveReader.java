@@ -34,9 +34,9 @@ import java.util.Map;
  *
  * <p>Such an archive keeps no manifest, so each {@code manifest.json} entry gets one made up from the files as
  * stored: a Docker v2 schema 2 manifest whose config and layer descriptors carry the sha256 and size of those
- * files, layer media types told by sniffing (uncompressed, gzip or zstd). That means hashing every layer file
- * once when the archive is opened (a layer shared by several images once); an uncompressed layer's hash is its
- * diff id, so those are checked against the config on the way. {@link #open} serves the config and layer files,
+ * files, layer media types told by sniffing (uncompressed, gzip or zstd). An uncompressed layer's sha256 is its
+ * diff id, so opening reads only its first bytes and every read checks it against the config; a compressed layer
+ * file (rare: hand-made archives) is hashed once when the archive is opened. {@link #open} serves the config and layer files,
  * and the made-up manifests, by digest, verified as they are read.
  */
 public final class DockerArchiveReader implements ImageSource {
@@ -154,13 +154,8 @@ public final class DockerArchiveReader implements ImageSource {
             String path = text(layerPaths.get(i), where + ": Layers[" + i + "]");
             String label = "Layers[" + i + "] '" + path + "'";
             TarReader.Entry layerEntry = file(path, where + ": Layers[" + i + "]");
-            LayerFile layer = hash(layerEntry, label);
             Digest diffId = config.diffIds().get(i);
-            if (layer.compression() == Compression.NONE && !layer.digest().equals(diffId)) {
-                throw new ManifestException(what + ": " + where + ": " + label + " is an uncompressed layer with digest "
-                        + layer.digest() + " but rootfs.diff_ids[" + i + "] of Config '" + configPath + "' is "
-                        + diffId);
-            }
+            LayerFile layer = layer(layerEntry, label, diffId);
             blobs.putIfAbsent(layer.digest(), new Blob(layerEntry, label));
             layers.add(Descriptor.of(mediaType(layer.compression()), layer.digest(), layer.size()));
         }
@@ -183,6 +178,24 @@ public final class DockerArchiveReader implements ImageSource {
     private TarReader.Entry file(String path, String where) throws IOException {
         return tar.find(path).orElseThrow(() -> new ManifestException(what + ": " + where + " '" + path
                 + "' is not in the archive"));
+    }
+
+    /**
+     * The digest, size and compression of a layer file. An uncompressed one (what docker save writes) is its own
+     * diff id, so it is not read here: reading it later checks it against {@code diffId}. A compressed one is
+     * hashed now, once however many images share it.
+     */
+    private LayerFile layer(TarReader.Entry entry, String label, Digest diffId) throws IOException {
+        byte[] head;
+        try (InputStream in = tar.open(entry)) {
+            head = in.readNBytes(HEAD);
+        } catch (IOException e) {
+            throw new IOException(what + ": read " + label + ": " + e.getMessage(), e);
+        }
+        if (Compression.sniff(head, head.length) == Compression.NONE) {
+            return new LayerFile(diffId, entry.size(), Compression.NONE);
+        }
+        return hash(entry, label);
     }
 
     /** The sha256, size and compression of a layer file, hashed once however many images share it. */

@@ -24,6 +24,7 @@ public final class ParallelGzipOutputStream extends OutputStream {
 
     private static final int BLOCK = 128 * 1024;
     private static final int DICTIONARY = 32 * 1024;
+    private static final int SAMPLE = 8 * 1024;
     private static final byte[] HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff};
 
     private final OutputStream out;
@@ -86,9 +87,13 @@ public final class ParallelGzipOutputStream extends OutputStream {
         }
     }
 
-    /** Deflates one block: ends on a byte boundary (sync flush), or ends the deflate stream when {@code last}. */
+    /**
+     * Deflates one block: ends on a byte boundary (sync flush), or ends the deflate stream when {@code last}. A block
+     * that will not compress (already compressed layers in an OCI archive, random data, most binaries' media) is
+     * stored instead, which costs a copy where deflating it would cost as much as deflating text and gain nothing.
+     */
     private byte[] deflate(byte[] input, int length, byte[] dict, boolean last) {
-        Deflater deflater = new Deflater(level, true);
+        Deflater deflater = new Deflater(incompressible(input, length) ? Deflater.NO_COMPRESSION : level, true);
         try {
             if (dict != null) {
                 deflater.setDictionary(dict);
@@ -111,6 +116,33 @@ public final class ParallelGzipOutputStream extends OutputStream {
             }
         } finally {
             deflater.end();
+        }
+    }
+
+    /**
+     * Whether two samples of the block (its start and its middle) both shrink by less than 2% at the fastest level:
+     * a test of a pure function of the bytes, so the same input always gives the same output.
+     */
+    static boolean incompressible(byte[] input, int length) {
+        if (length < 2 * SAMPLE) {
+            return false;
+        }
+        return !shrinks(input, 0) && !shrinks(input, length / 2);
+    }
+
+    private static boolean shrinks(byte[] input, int from) {
+        Deflater probe = new Deflater(Deflater.BEST_SPEED, true);
+        try {
+            probe.setInput(input, from, SAMPLE);
+            probe.finish();
+            byte[] out = new byte[SAMPLE + 64];
+            int size = 0;
+            while (!probe.finished() && size < out.length) {
+                size += probe.deflate(out, size, out.length - size);
+            }
+            return probe.finished() && size < SAMPLE * 98 / 100;
+        } finally {
+            probe.end();
         }
     }
 

@@ -158,7 +158,8 @@ class VerifyCommandTest {
         ExporterCli.Result result = verify(out);
 
         assertEquals(1, result.exitCode(), result.stderr());
-        assertTrue(result.stderr().contains(layer.getName()), result.stderr() + result.stdoutText());
+        assertTrue(result.stdoutText().contains("DAMAGED") && result.stdoutText().contains(layer.getName()),
+                result.stderr() + result.stdoutText());
     }
 
     @Test

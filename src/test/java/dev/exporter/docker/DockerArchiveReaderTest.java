@@ -192,15 +192,17 @@ class DockerArchiveReaderTest {
     }
 
     @Test
-    void open_uncompressedLayerNotMatchingItsDiffId_isRefused() throws IOException {
+    void uncompressedLayerNotMatchingItsDiffId_isRefusedWhenRead_namingFileAndDiffId() throws IOException {
         Path file = classic();
         flipByteOf(file, B.blob());
 
-        ManifestException e = assertThrows(ManifestException.class, () -> DockerArchiveReader.open(file, dir));
-        assertTrue(e.getMessage().startsWith("read docker archive " + file + ": manifest.json[0]: Layers[1] 'l2/layer.tar' "
-                + "is an uncompressed layer with digest sha256:"), e.getMessage());
-        assertTrue(e.getMessage().endsWith("but rootfs.diff_ids[1] of Config '" + configName(IMAGE) + "' is " + B.diffId()),
-                e.getMessage());
+        try (DockerArchiveReader reader = DockerArchiveReader.open(file, dir)) {
+            Descriptor layer = ((ImageManifest) reader.images().get(0).root()).layers().get(1);
+            assertEquals(B.diffId(), layer.digest().toString());
+            ContentException e = assertThrows(ContentException.class, () -> readAll(reader, layer));
+            assertEquals("read docker archive " + file + ": Layers[1] 'l2/layer.tar' (" + B.diffId()
+                    + "): digest mismatch: the " + B.size() + " bytes read do not hash to " + B.diffId(), e.getMessage());
+        }
     }
 
     @Test
