@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 /** Subcommands are built only when a command line names them or may ask for help, and parsing does not change. */
 class CliSubcommandsTest {
 
-    private static final List<String> ALL = List.of("pull", "tags", "manifest", "config", "blob", "inspect", "verify", "login", "logout");
+    private static final List<String> ALL = List.of("pull", "tags", "manifest", "config", "blob", "inspect", "verify", "push", "login", "logout");
 
     @Test
     void theWholeCommandLineHasEverySubcommandInHelpOrder() {
