@@ -187,6 +187,18 @@ class ReferrersTest {
     }
 
     @Test
+    void ociToStandardOutput_holdsTheSameReferrers() throws IOException {
+        ExporterCli.Result result = ExporterCli.create().run(ref("v1"), "--format", "oci", "-o", "-");
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        Path out = Files.write(dir.resolve("streamed.tar"), result.stdout());
+        assertEquals(expectedEntries(), entries(Json.parse(PullToDockerTest.read(out, "index.json"), "index.json")));
+        for (Map.Entry<String, byte[]> blob : referrerContent().entrySet()) {
+            assertArrayEquals(blob.getValue(), PullToDockerTest.read(out, blobPath(blob.getKey())), blob.getKey());
+        }
+    }
+
+    @Test
     void noReferrers_exportsTheImageAlone() throws IOException {
         Path layout = dir.resolve("plain");
 
