@@ -1,6 +1,5 @@
 package dev.exporter.registry;
 
-import dev.exporter.image.Descriptor;
 import dev.exporter.image.MediaTypes;
 import dev.exporter.reference.Digest;
 import dev.exporter.reference.ImageReference;
@@ -23,10 +22,6 @@ public final class ManifestChecker implements RegistryEndpoint<ManifestChecker.H
      *               then has to tell)
      */
     public record Head(Digest digest, String mediaType, long size) {
-        /** As a descriptor, when the digest is known. */
-        public Descriptor descriptor() {
-            return Descriptor.of(mediaType, digest, size);
-        }
     }
 
     private final ImageReference reference;

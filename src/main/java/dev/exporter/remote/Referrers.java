@@ -21,6 +21,7 @@ import dev.exporter.registry.RegistryException.Kind;
 import dev.exporter.text.Printable;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -293,7 +294,7 @@ public final class Referrers {
     }
 
     /** Leaves out referrers-API entries that a tag also names: the tag's entry restores them. */
-    private static List<Referrer> named(java.util.Collection<Referrer> found) {
+    private static List<Referrer> named(Collection<Referrer> found) {
         Set<String> tagged = new HashSet<>();
         found.stream().filter(r -> r.found() != Found.REFERRERS_API)
                 .forEach(r -> tagged.add(r.reference().fullName() + "@" + r.document().digest()));
