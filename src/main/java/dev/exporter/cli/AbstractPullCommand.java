@@ -73,6 +73,9 @@ abstract class AbstractPullCommand implements Callable<Integer> {
     RegistryOptions registry;
 
     @Mixin
+    PullSourceOptions sources;
+
+    @Mixin
     BundleOptions bundle;
 
     static final class FormatConverter implements picocli.CommandLine.ITypeConverter<OutputFormat> {
@@ -108,10 +111,10 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         ProgressRenderer progress = ProgressRenderer.attach(spec.commandLine(), quiet, counter);
         // Temporary files go beside the output (renames stay atomic), or to the temporary folder for a stream or a
         // device: never into /dev.
-        Path workParent = toStdout || OutputFile.isPassThrough(target) ? Path.of(System.getProperty("java.io.tmpdir"))
+        Path workParent = toStdout || OutputFile.isPassThrough(target) ? RegistryOptions.tempFolder()
                 : target.toAbsolutePath().getParent();
         // A dry run writes nothing, not even configs into the cache or the layout being added to.
-        Exporter exporter = new Exporter(registry.client(),
+        Exporter exporter = new Exporter(sources.pullSources(registry, references),
                 new ExportOptions(wanted, allPlatforms, jobs, workParent, bundle.dryRun ? null : cacheDir(), counter));
         long start = System.nanoTime();
         ExportPlan resolved = exporter.plan(references, format == OutputFormat.oci_dir && !bundle.dryRun

@@ -3,7 +3,7 @@ package dev.exporter.cli;
 import dev.exporter.reference.Digest;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.registry.BlobPuller;
-import dev.exporter.registry.RegistryClient;
+import dev.exporter.remote.PullSources;
 import dev.exporter.remote.BlobCopy;
 import dev.exporter.transfer.AtomicOutputFile;
 import picocli.CommandLine.Command;
@@ -18,6 +18,7 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code exporter blob IMAGE DIGEST}: one blob, streamed and verified, to a file or standard output. */
@@ -43,6 +44,9 @@ public final class BlobCommand implements Callable<Integer> {
     @Mixin
     RegistryOptions registry;
 
+    @Mixin
+    PullSourceOptions sources;
+
     @Override
     public Integer call() throws IOException {
         ImageReference repository = ImageArgument.parse(spec, image);
@@ -51,17 +55,19 @@ public final class BlobCommand implements Callable<Integer> {
         if (toStdout && System.console() != null) {
             throw new ParameterException(spec.commandLine(), "refusing to write a blob to a terminal: redirect standard output or use -o FILE");
         }
-        RegistryClient client = registry.client();
+        // A blob is content-addressed: its places are those of a pull by digest.
+        ImageReference byDigest = repository.withDigest(digest);
+        PullSources pulls = sources.pullSources(registry, List.of(byDigest));
         String action = BlobPuller.describe(repository, digest);
         if (toStdout) {
             OutputStream out = new BufferedOutputStream(CommandArguments.rawStdout(), 256 * 1024);
-            download(client, repository, digest, out, action);
+            download(pulls, byDigest, out, action);
             out.flush();
             return ExitCodes.OK;
         }
         Path target = Path.of(output);
         try (AtomicOutputFile file = new AtomicOutputFile(target)) {
-            download(client, repository, digest, file.stream(), action);
+            download(pulls, byDigest, file.stream(), action);
             file.commit();
         } catch (IOException e) {
             throw new CommandFailure("write " + target + ": " + Cli.message(e), e);
@@ -69,8 +75,9 @@ public final class BlobCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private static void download(RegistryClient client, ImageReference repository, Digest digest, OutputStream out,
-                                 String action) {
-        client.call(repository, new BlobPuller<>(repository, digest, new BlobCopy(digest, -1, out, action)));
+    /** One copy for every place tried: a place that fails part-way is continued from there by the next one. */
+    private static void download(PullSources pulls, ImageReference byDigest, OutputStream out, String action) {
+        BlobCopy copy = new BlobCopy(byDigest.digest(), -1, out, action);
+        pulls.first(byDigest, at -> new BlobPuller<>(at, at.digest(), copy));
     }
 }

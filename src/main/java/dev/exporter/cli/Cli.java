@@ -2,6 +2,7 @@ package dev.exporter.cli;
 
 import dev.exporter.image.ContentException;
 import dev.exporter.image.ManifestException;
+import dev.exporter.mirrors.RegistriesConfException;
 import dev.exporter.registry.RegistryException;
 import dev.exporter.text.Printable;
 import dev.exporter.transfer.TempPaths;
@@ -107,7 +108,7 @@ public final class Cli {
     /** One line saying what went wrong; library exceptions already say what was being done to what. */
     static String message(Throwable e) {
         if (e instanceof RegistryException || e instanceof ManifestException || e instanceof ContentException
-                || e instanceof CommandFailure) {
+                || e instanceof CommandFailure || e instanceof RegistriesConfException) {
             return e.getMessage();
         }
         if (e instanceof UncheckedIOException u) {

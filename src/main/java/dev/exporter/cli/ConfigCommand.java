@@ -2,7 +2,6 @@ package dev.exporter.cli;
 
 import dev.exporter.reference.ImageReference;
 import dev.exporter.reference.Platform;
-import dev.exporter.remote.RegistryImages;
 import dev.exporter.image.ResolvedImage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,11 +24,14 @@ public final class ConfigCommand implements Callable<Integer> {
     @Mixin
     RegistryOptions registry;
 
+    @Mixin
+    PullSourceOptions sources;
+
     @Override
     public Integer call() throws IOException {
         ImageReference reference = image.reference();
         Platform wanted = platform.platform();
-        ResolvedImage resolved = new RegistryImages(registry.client()).resolve(reference, wanted);
+        ResolvedImage resolved = sources.images(registry, reference).resolve(reference, wanted);
         OutputStream out = CommandArguments.rawStdout();
         out.write(resolved.config().raw());
         out.flush();

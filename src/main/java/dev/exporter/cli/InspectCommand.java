@@ -56,11 +56,14 @@ public final class InspectCommand implements Callable<Integer> {
     @Mixin
     RegistryOptions registry;
 
+    @Mixin
+    PullSourceOptions sources;
+
     @Override
     public Integer call() throws JsonProcessingException {
         ImageReference reference = image.reference();
         Platform wanted = platform.platform();
-        RegistryImages resolver = new RegistryImages(registry.client());
+        RegistryImages resolver = sources.images(registry, reference);
         ObjectNode summary = summarize(resolver, reference, wanted, platform.required());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

@@ -7,8 +7,6 @@ import dev.exporter.reference.ImageReference;
 import dev.exporter.reference.Platform;
 import dev.exporter.remote.RegistryImages;
 import dev.exporter.registry.RawManifest;
-import dev.exporter.registry.RawManifestPuller;
-import dev.exporter.registry.RegistryClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,19 +39,22 @@ public final class ManifestCommand implements Callable<Integer> {
     @Mixin
     RegistryOptions registry;
 
+    @Mixin
+    PullSourceOptions sources;
+
     @Override
     public Integer call() throws IOException {
         ImageReference reference = image.reference();
         Platform wanted = platform.platform();
-        RegistryClient client = registry.client();
+        RegistryImages images = sources.images(registry, reference);
         byte[] raw;
         Digest digest;
         if (wanted == null) {
-            RawManifest manifest = client.call(reference, new RawManifestPuller(reference));
+            RawManifest manifest = images.rawManifest(reference);
             raw = manifest.raw();
             digest = manifest.digest();
         } else {
-            ManifestDocument document = platformManifest(new RegistryImages(client), reference, wanted);
+            ManifestDocument document = platformManifest(images, reference, wanted);
             raw = document.raw();
             digest = document.digest();
         }

@@ -29,8 +29,14 @@ final class ProgressLines {
 
     /** {@code registry.test/app:1: sha256:... (linux/amd64, 2 layers, 40.0 MiB)}. */
     static String resolved(ResolvedImage image) {
-        return String.format(Locale.ROOT, "%s: %s (%s, %d layers, %s)", image.reference(), image.digest(),
-                image.config().platform(), image.manifest().layers().size(), Units.size(image.manifest().totalSize()));
+        return String.format(Locale.ROOT, "%s: %s (%s, %d layers, %s)%s", image.reference(), image.digest(),
+                image.config().platform(), image.manifest().layers().size(), Units.size(image.manifest().totalSize()),
+                from(image));
+    }
+
+    /** {@code " from mirror.corp/library/alpine:3.14"} for an image read elsewhere than its name says, else empty. */
+    private static String from(ResolvedImage image) {
+        return image.origin() == null ? "" : " from " + image.origin();
     }
 
     /** {@code Referrers: 3 (signatures, SBOMs, attestations), 4 blobs, 1.2 KiB}. */
@@ -53,12 +59,12 @@ final class ProgressLines {
         List<ResolvedImage> images = result.images();
         if (images.size() == 1) {
             ResolvedImage image = images.get(0);
-            return List.of(String.format(Locale.ROOT, "Wrote %s: %s %s (%s%s) in %s", where, image.reference(),
-                    image.digest(), Units.size(result.contentBytes()), fromCache, Units.duration(nanos)));
+            return List.of(String.format(Locale.ROOT, "Wrote %s: %s %s%s (%s%s) in %s", where, image.reference(),
+                    image.digest(), from(image), Units.size(result.contentBytes()), fromCache, Units.duration(nanos)));
         }
         List<String> lines = new ArrayList<>();
         for (ResolvedImage image : images) {
-            lines.add(String.format(Locale.ROOT, "  %s %s (%s)", image.reference(), image.digest(),
+            lines.add(String.format(Locale.ROOT, "  %s %s%s (%s)", image.reference(), image.digest(), from(image),
                     Units.size(image.manifest().totalSize())));
         }
         lines.add(String.format(Locale.ROOT, "Wrote %s: %d images, %s%s in %s", where, images.size(),

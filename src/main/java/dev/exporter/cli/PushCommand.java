@@ -3,7 +3,11 @@ package dev.exporter.cli;
 import dev.exporter.archives.ArchiveSources;
 import dev.exporter.image.Descriptor;
 import dev.exporter.image.ImageSource;
+import dev.exporter.mirrors.RegistriesConf;
+import dev.exporter.mirrors.Source;
+import dev.exporter.push.PushJob;
 import dev.exporter.push.PushResult;
+import dev.exporter.reference.ImageReference;
 import dev.exporter.push.Pusher;
 import dev.exporter.push.Targets;
 import dev.exporter.text.Printable;
@@ -19,6 +23,8 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -70,7 +76,7 @@ public final class PushCommand implements Callable<Integer> {
         if (jobs < 1 || jobs > 64) {
             throw new ParameterException(spec.commandLine(), "--jobs must be between 1 and 64, got " + jobs);
         }
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        Path tmp = RegistryOptions.tempFolder();
         Path work = TempPaths.createDirectory(tmp, ".exporter-push-");
         try (ImageSource images = open(work)) {
             return push(images, tmp);
@@ -81,16 +87,19 @@ public final class PushCommand implements Callable<Integer> {
 
     private int push(ImageSource images, Path tmp) throws IOException {
         String what = source.toString();
-        List<dev.exporter.push.PushJob> jobList;
+        List<PushJob> jobList;
         try {
             jobList = Targets.jobs(images.images(), target, to, images(), what);
         } catch (Targets.Usage e) {
             throw new ParameterException(spec.commandLine(), Printable.line(e.getMessage()));
         }
+        Set<String> insecure = new HashSet<>();
+        jobList = rewritten(jobList, registry.registriesConf(), insecure);
         TransferCounter counter = new TransferCounter(System::nanoTime, TransferCounter.Words.PUSH);
         ProgressRenderer progress = ProgressRenderer.attach(spec.commandLine(), quiet, counter);
         PushListenerBridge listener = new PushListenerBridge(counter, progress);
-        Pusher pusher = new Pusher(registry.client(), jobs, Runtime.getRuntime().availableProcessors(), tmp, listener);
+        Pusher pusher = new Pusher(registry.client(insecure), jobs, Runtime.getRuntime().availableProcessors(), tmp,
+                listener);
         long start = System.nanoTime();
         List<Pusher.Planned> plan;
         try {
@@ -118,6 +127,26 @@ public final class PushCommand implements Callable<Integer> {
                 results.size() == 1 ? "tag" : "tags", what, Units.duration(nanos)));
         progress.done(summary);
         return ExitCodes.OK;
+    }
+
+    /**
+     * Every target as registries.conf has it: {@code location} rewrites apply and {@code blocked} names fail (one
+     * line, exit 1), mirrors never (they are for pulls); hosts marked {@code insecure} there go into {@code insecure}.
+     */
+    private static List<PushJob> rewritten(List<PushJob> jobs, RegistriesConf conf, Set<String> insecure) {
+        List<PushJob> rewritten = new ArrayList<>();
+        for (PushJob job : jobs) {
+            List<ImageReference> targets = new ArrayList<>();
+            for (ImageReference target : job.targets()) {
+                Source place = conf.pushTarget(target);
+                if (place.insecure()) {
+                    insecure.add(place.reference().apiHost());
+                }
+                targets.add(place.reference());
+            }
+            rewritten.add(new PushJob(job.image(), targets));
+        }
+        return rewritten;
     }
 
     private List<String> images() {

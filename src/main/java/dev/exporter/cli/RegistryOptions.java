@@ -1,9 +1,12 @@
 package dev.exporter.cli;
 
+import dev.exporter.mirrors.RegistriesConf;
+import dev.exporter.mirrors.Sources;
 import dev.exporter.registry.RegistryClient;
 import dev.exporter.registry.RetryPolicy;
 import dev.exporter.registry.TransportOptions;
 import dev.exporter.registry.http.Proxies;
+import dev.exporter.remote.PullSources;
 import dev.exporter.registry.auth.AuthFileCredentials;
 import dev.exporter.registry.auth.AuthFiles;
 import dev.exporter.registry.auth.CredentialHelper;
@@ -24,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** Options every command that talks to a registry shares: credentials, TLS, retries, diagnostics. */
 public final class RegistryOptions {
@@ -63,6 +67,9 @@ public final class RegistryOptions {
     @Option(names = "--debug", description = "Show stack traces on failure.")
     boolean debug;
 
+    /** A mirror that cannot be reached within this is skipped for the next place. */
+    private static final Duration MIRROR_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
     /** Where environment variables come from; tests replace it. */
     static Map<String, String> environment = System.getenv();
     /** Where --password-stdin reads from; tests replace it. */
@@ -74,6 +81,34 @@ public final class RegistryOptions {
 
     /** A client that authenticates with {@code credentials} (login checks the given ones and nothing else). */
     RegistryClient client(CredentialProvider credentials) {
+        return client(credentials, Set.of(), null);
+    }
+
+    /** A client that treats {@code insecureRegistries} (API hosts) as docker treats insecure registries. */
+    RegistryClient client(Set<String> insecureRegistries) {
+        return client(credentials(), insecureRegistries, null);
+    }
+
+    /**
+     * Clients for pulls from {@code sources}, with docker's insecure-registry treatment for {@code insecureRegistries}
+     * (API hosts): one for primary locations, one with a short connect timeout for mirrors; both find credentials
+     * for the host they contact.
+     */
+    PullSources pullSources(Sources sources, Set<String> insecureRegistries) {
+        CredentialProvider credentials = credentials();
+        return new PullSources(sources, client(credentials, insecureRegistries, null),
+                client(credentials, insecureRegistries, MIRROR_CONNECT_TIMEOUT));
+    }
+
+    /** registries.conf and its drop-ins as containers/image finds them (HOME and CONTAINERS_REGISTRIES_CONF). */
+    RegistriesConf registriesConf() {
+        String home = environment.get("HOME");
+        return RegistriesConf.load(environment, Path.of(home != null && !home.isEmpty() ? home
+                : System.getProperty("user.home")));
+    }
+
+    private RegistryClient client(CredentialProvider credentials, Set<String> insecureRegistries,
+                                  Duration connectTimeout) {
         if (retries < 0) {
             throw new ParameterException(spec.commandLine(), "--retries must be 0 or more, got " + retries);
         }
@@ -90,14 +125,27 @@ public final class RegistryOptions {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        TransportOptions transport = new TransportOptions(caCert, insecure, plainHttp,
-                Duration.ofSeconds(Math.min(30, timeoutSeconds)), timeout, proxies);
+        Duration connect = Duration.ofSeconds(Math.min(30, timeoutSeconds));
+        if (connectTimeout != null && connectTimeout.compareTo(connect) < 0) {
+            connect = connectTimeout;
+        }
+        TransportOptions transport = new TransportOptions(caCert, insecure, plainHttp, connect, timeout, proxies,
+                insecureRegistries);
         RetryPolicy retryPolicy = new RetryPolicy(retries, RetryPolicy.defaults().initialDelay(), RetryPolicy.defaults().maxDelay());
         try {
             return new RegistryClient(transport, retryPolicy, credentials);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+    }
+
+    /**
+     * Where temporary files go when they cannot go beside an output: {@code $TMPDIR} if set (as for most Unix
+     * tools), else the JVM's {@code java.io.tmpdir}.
+     */
+    static Path tempFolder() {
+        String tmpdir = environment.get("TMPDIR");
+        return Path.of(tmpdir != null && !tmpdir.isBlank() ? tmpdir : System.getProperty("java.io.tmpdir"));
     }
 
     /** Flags first, then the environment, then auth files and their credential helpers, then anonymous. */

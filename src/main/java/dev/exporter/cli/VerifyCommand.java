@@ -43,7 +43,7 @@ public final class VerifyCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--jobs must be between 1 and 64, got " + jobs);
         }
         PrintWriter out = spec.commandLine().getOut();
-        Path work = TempPaths.createDirectory(Path.of(System.getProperty("java.io.tmpdir")), ".exporter-verify-");
+        Path work = TempPaths.createDirectory(RegistryOptions.tempFolder(), ".exporter-verify-");
         List<ArchiveCheck.ImageResult> results;
         try (ImageSource source = open(work)) {
             results = new ArchiveCheck(source, jobs).run();

@@ -6,8 +6,7 @@ import dev.exporter.image.MediaTypes;
 import dev.exporter.image.ResolvedImage;
 import dev.exporter.reference.Digest;
 import dev.exporter.reference.ImageReference;
-import dev.exporter.registry.RegistryClient;
-import dev.exporter.remote.RegistryBlobs;
+import dev.exporter.remote.PullSources;
 import dev.exporter.remote.Referrers;
 import dev.exporter.remote.RegistryImages;
 import dev.exporter.transfer.BlobStore;
@@ -25,16 +24,17 @@ import java.util.Map;
 import java.util.OptionalLong;
 
 /**
- * Export in two steps, source then sink: {@link #plan} resolves every reference once at the registry (manifests and
- * configs, no layers), {@link #export} runs that plan into a sink, which fetches what it needs. Knows no format.
+ * Export in two steps, source then sink: {@link #plan} resolves every reference once at the first of its pull sources
+ * that has it (manifests and configs, no layers; the blobs are then read there too), {@link #export} runs that plan
+ * into a sink, which fetches what it needs. Knows no format.
  */
 public final class Exporter {
 
-    private final RegistryClient client;
+    private final PullSources pulls;
     private final ExportOptions options;
 
-    public Exporter(RegistryClient client, ExportOptions options) {
-        this.client = client;
+    public Exporter(PullSources pulls, ExportOptions options) {
+        this.pulls = pulls;
         this.options = options;
     }
 
@@ -48,20 +48,20 @@ public final class Exporter {
             local.add(new BlobStore(options.cache().resolve("blobs")));
         }
         present.forEach(folder -> local.add(new BlobStore(folder)));
-        RegistryImages registry = new RegistryImages(client, local);
+        RegistryImages registry = new RegistryImages(pulls, local);
         List<ResolvedImage> images = new ArrayList<>();
         for (ImageReference reference : references) {
             images.add(registry.resolve(reference, options.platforms(), options.allPlatforms()));
         }
-        return new ExportPlan(images, new RegistryBlobs(client));
+        return new ExportPlan(images, registry.blobs());
     }
 
     /**
      * The plan with the referrers of its images (signatures, SBOMs, attestations, and theirs in turn) found at the
-     * registry; see {@link Referrers}.
+     * primary location of each (mirrors hold images, not necessarily what refers to them); see {@link Referrers}.
      */
     public ExportPlan withReferrers(ExportPlan plan, List<String> skipped) {
-        Referrers.Result found = new Referrers(client, options.jobs()).collect(plan.images());
+        Referrers.Result found = new Referrers(pulls, options.jobs()).collect(plan.images());
         skipped.addAll(found.skipped());
         return plan.withReferrers(found.referrers());
     }
@@ -71,7 +71,7 @@ public final class Exporter {
      * cannot carry them. Empty when there are none or the registry would not tell.
      */
     public List<String> referrerEvidence(ResolvedImage image) {
-        return new Referrers(client, 1).evidence(image);
+        return new Referrers(pulls, 1).evidence(image);
     }
 
     /**

@@ -18,17 +18,30 @@ import java.util.Set;
  * @param primary the image a docker archive (and {@code manifest.json}) holds: one of {@code images}
  * @param index   the index the reference named, or null when it named a manifest (kept even when {@code root} is a
  *                single platform's manifest picked from it)
+ * @param origin  where it was read from when that is not {@code reference} itself (a mirror, or the location
+ *                registries.conf rewrites the name to), else null; names written are always {@code reference}'s
  */
 public record ResolvedImage(ImageReference reference, ManifestDocument root, ImageIndex index, List<Image> images,
-                            Image primary) {
+                            Image primary, ImageReference origin) {
 
     public ResolvedImage {
         images = List.copyOf(images);
     }
 
+    /** An image read from where its reference says. */
+    public ResolvedImage(ImageReference reference, ManifestDocument root, ImageIndex index, List<Image> images,
+                         Image primary) {
+        this(reference, root, index, images, primary, null);
+    }
+
     /** A reference resolved to one platform's image. */
     public static ResolvedImage single(ImageReference reference, ImageIndex index, Image image) {
         return new ResolvedImage(reference, image.manifest(), index, List.of(image), image);
+    }
+
+    /** The same image, read from {@code place} (null: from where its reference says). */
+    public ResolvedImage withOrigin(ImageReference place) {
+        return new ResolvedImage(reference, root, index, images, primary, place);
     }
 
     public ImageManifest manifest() {

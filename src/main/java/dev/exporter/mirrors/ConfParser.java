@@ -13,6 +13,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Turns one registries.conf text into {@link Registry} entries the way containers/image's {@code loadConfigFile} and
@@ -20,7 +22,10 @@ import java.util.TreeMap;
  */
 final class ConfParser {
 
-    private static final TomlMapper TOML = new TomlMapper();
+    /** A table header, {@code [name]} or {@code [[name]]}; group 1 is the name. */
+    private static final Pattern HEADER = Pattern.compile("\\s*\\[\\[?\\s*([^\\]]*)\\].*");
+    /** A {@code registry} or {@code registries...} key or table, quoted or not. */
+    private static final Pattern REGISTRY_NAME = Pattern.compile("\\s*[\"']?registr.*");
     private static final Set<String> V2_KEYS = Set.of("registry", "unqualified-search-registries",
             "credential-helpers", "short-name-mode", "additional-layer-store-auth-helper", "aliases");
 
@@ -36,9 +41,14 @@ final class ConfParser {
 
     /** Parses {@code text} read from {@code file}; a drop-in must be in the v2 format. */
     static List<Registry> parse(Path file, String text, boolean dropIn) {
+        if (!mentionsRegistries(text)) {
+            // Nothing for us (only comments, search registries, [aliases]...): setting up the TOML parser would cost
+            // a third of a second of every run on a machine configured for podman.
+            return List.of();
+        }
         JsonNode root;
         try {
-            root = TOML.readTree(text);
+            root = Toml.MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
             ConfLines lines = new ConfLines(text);
             String message = oneLine(e.getOriginalMessage());
@@ -55,6 +65,26 @@ final class ConfParser {
             return List.of();
         }
         return new ConfParser(file, text).registries((ObjectNode) root, dropIn);
+    }
+
+    /**
+     * Whether the text has a {@code [[registry]]}, {@code [[registry.mirror]]} or v1 {@code [registries.*]} table, or
+     * a top-level {@code registry}/{@code registries} key; keys inside other tables ({@code [aliases]}) do not count.
+     */
+    private static boolean mentionsRegistries(String text) {
+        boolean topLevel = true;
+        for (String line : (Iterable<String>) text.lines()::iterator) {
+            Matcher header = HEADER.matcher(line);
+            if (header.matches()) {
+                if (REGISTRY_NAME.matcher(header.group(1)).matches()) {
+                    return true;
+                }
+                topLevel = false;
+            } else if (topLevel && REGISTRY_NAME.matcher(line).matches()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private List<Registry> registries(ObjectNode root, boolean dropIn) {
@@ -200,6 +230,11 @@ final class ConfParser {
     }
 
     private record V1Entry(boolean insecure, boolean blocked) {
+    }
+
+    /** The TOML parser, made on first use. */
+    private static final class Toml {
+        static final TomlMapper MAPPER = new TomlMapper();
     }
 
     /**

@@ -121,6 +121,17 @@ public record RegistriesConf(List<Registry> registries, List<Path> files) {
     }
 
     /**
+     * Where to push {@code reference}: its location after the matching entry's rewrite, never a mirror (mirrors are
+     * for pulls). The same as {@code new Sources(conf, List.of()).push(reference)}.
+     *
+     * @throws BlockedException        when the name, or the location it is rewritten to, is blocked
+     * @throws RegistriesConfException when the rewrite does not give a valid reference
+     */
+    public Source pushTarget(ImageReference reference) {
+        return new Sources(this, List.of()).push(reference);
+    }
+
+    /**
      * The entry for a reference's name ({@code registry/repository}, without tag or digest, as containers/image
      * matches): the one with the longest matching prefix, counting a wildcard prefix by its own length.
      */

@@ -4,8 +4,7 @@
  * Hub: {@link dev.exporter.mirrors.Sources} turns a reference into the ordered places to pull it from (mirrors,
  * then the primary location) or to push it to (the primary location only).
  *
- * <p>So far a library with its own tests: the pull and push paths do not consult it yet. Wiring it in means
- * resolving and fetching each image from the first source that has it (skipping a dead or refusing mirror quickly)
- * while archives keep the name the user asked for.
+ * <p>Pulls go through {@code remote.PullSources}, which tries each source in turn; pushes take
+ * {@link dev.exporter.mirrors.RegistriesConf#pushTarget} (rewrites and blocked names, never mirrors).
  */
 package dev.exporter.mirrors;

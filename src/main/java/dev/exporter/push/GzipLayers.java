@@ -82,6 +82,18 @@ final class GzipLayers {
         }
     }
 
+    /** Deletes the compressed copy of {@code layer} (if any): every push that needed it is done. */
+    void release(Digest layer) {
+        CompletableFuture<Compressed> done = layers.get(layer);
+        if (done != null && done.isDone() && !done.isCompletedExceptionally()) {
+            try {
+                Files.deleteIfExists(done.join().file());
+            } catch (IOException ignored) {
+                // the push's temporary folder goes at the end anyway
+            }
+        }
+    }
+
     /** The bytes of a compressed layer, verified again as they are read back. */
     static BlobContent content(Compressed layer, String what) {
         return offset -> {

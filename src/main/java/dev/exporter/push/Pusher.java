@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -98,26 +99,41 @@ public final class Pusher {
         try {
             GzipLayers gzip = new GzipLayers(source, work, threads, listener);
             AtomicReference<Throwable> firstFailure = new AtomicReference<>();
-            Map<String, CompletableFuture<Descriptor>> tasks = new LinkedHashMap<>();
+            // every blob of every target repository once, in job order
+            Map<String, Upload> uploads = new LinkedHashMap<>();
             for (Planned p : planned) {
                 for (ImageReference repository : repositories(p.job())) {
                     for (Descriptor blob : p.blobs()) {
-                        tasks.computeIfAbsent(repository.fullName() + " " + blob.digest(), key -> CompletableFuture
-                                .supplyAsync(() -> {
-                                    try {
-                                        return pushBlob(source, gzip, p, repository, blob);
-                                    } catch (IOException e) {
-                                        throw new CompletionException(e);
-                                    }
-                                }, pool)
-                                .whenComplete((done, failure) -> {
-                                    // the first failure stops the others: no image is finished after it
-                                    if (failure != null && firstFailure.compareAndSet(null, failure)) {
-                                        pool.shutdownNow();
-                                    }
-                                }));
+                        uploads.putIfAbsent(repository.fullName() + " " + blob.digest(), new Upload(p, repository, blob));
                     }
                 }
+            }
+            // how many pushes read each blob, so a compressed copy goes when the last of them is done
+            Map<Digest, AtomicInteger> uses = new ConcurrentHashMap<>();
+            uploads.values().forEach(u -> uses.computeIfAbsent(u.blob().digest(), d -> new AtomicInteger()).incrementAndGet());
+            // the largest first, so the longest uploads do not start last (a stable sort: one blob's first
+            // repository stays first, and the others mount from it)
+            List<Map.Entry<String, Upload>> bySize = new ArrayList<>(uploads.entrySet());
+            bySize.sort((a, b) -> Long.compare(b.getValue().blob().size(), a.getValue().blob().size()));
+            Map<String, CompletableFuture<Descriptor>> tasks = new LinkedHashMap<>();
+            for (Map.Entry<String, Upload> entry : bySize) {
+                Upload u = entry.getValue();
+                tasks.put(entry.getKey(), CompletableFuture.supplyAsync(() -> {
+                    try {
+                        Descriptor pushed = pushBlob(source, gzip, u.planned(), u.repository(), u.blob());
+                        if (uses.get(u.blob().digest()).decrementAndGet() == 0) {
+                            gzip.release(u.blob().digest()); // a compressed copy no other push needs
+                        }
+                        return pushed;
+                    } catch (IOException e) {
+                        throw new CompletionException(e);
+                    }
+                }, pool).whenComplete((done, failure) -> {
+                    // the first failure stops the others: no image is finished after it
+                    if (failure != null && firstFailure.compareAndSet(null, failure)) {
+                        pool.shutdownNow();
+                    }
+                }));
             }
             List<PushResult> results = new ArrayList<>();
             for (Planned p : planned) {
@@ -137,6 +153,10 @@ public final class Pusher {
             pool.shutdownNow();
             TempPaths.delete(work);
         }
+    }
+
+    /** One blob into one repository. */
+    private record Upload(Planned planned, ImageReference repository, Descriptor blob) {
     }
 
     private Descriptor pushBlob(ImageSource source, GzipLayers gzip, Planned planned, ImageReference repository,

@@ -17,7 +17,12 @@ import java.util.regex.Pattern;
 public record Registry(String name, String apiHost, boolean loopback) {
 
     public static final String DOCKER_HUB = "docker.io";
-    private static final String DOCKER_HUB_API = "registry-1.docker.io";
+    /**
+     * Docker Hub's API host. Test hook: the system property {@code exporter.test.dockerHubApiHost} ({@code host:port})
+     * points Docker Hub at a local registry, so tests can pull {@code docker.io} names without the internet.
+     */
+    private static final String DOCKER_HUB_API = System.getProperty("exporter.test.dockerHubApiHost",
+            "registry-1.docker.io");
 
     /** A host name or bracketed IPv6 address, with an optional port. */
     static final Pattern HOST_PORT = Pattern.compile(
@@ -43,7 +48,8 @@ public record Registry(String name, String apiHost, boolean loopback) {
             throw new IllegalArgumentException("invalid registry '" + name + "': expected host[:port], e.g. registry.example.com:5000");
         }
         String normalized = name.equalsIgnoreCase("index.docker.io") ? DOCKER_HUB : name;
-        return new Registry(normalized, normalized.equals(DOCKER_HUB) ? DOCKER_HUB_API : normalized, isLoopback(normalized));
+        String apiHost = normalized.equals(DOCKER_HUB) ? DOCKER_HUB_API : normalized;
+        return new Registry(normalized, apiHost, isLoopback(apiHost));
     }
 
     private static boolean isLoopback(String name) {

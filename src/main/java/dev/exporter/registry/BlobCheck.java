@@ -8,13 +8,12 @@ import dev.exporter.reference.ImageReference;
  * already has is never sent again. Yields true when it is there; a 404 comes back as a
  * {@link RegistryException} of kind {@code NOT_FOUND}, which {@link #exists} turns into false.
  */
-public final class BlobCheck implements RegistryEndpoint<Boolean> {
+public final class BlobCheck extends PushEndpoint<Boolean> {
 
-    private final ImageReference repository;
     private final Digest digest;
 
     public BlobCheck(ImageReference repository, Digest digest) {
-        this.repository = repository;
+        super(repository);
         this.digest = digest;
     }
 
@@ -37,22 +36,14 @@ public final class BlobCheck implements RegistryEndpoint<Boolean> {
 
     @Override
     public String path() {
-        return "/v2/" + repository.repository() + "/blobs/" + digest;
+        return "/v2/" + target.repository() + "/blobs/" + digest;
     }
 
-    @Override
-    public String repository() {
-        return repository.repository();
-    }
 
-    @Override
-    public String actions() {
-        return "pull,push";
-    }
 
     @Override
     public String description() {
-        return "check blob " + digest + " in " + repository.fullName();
+        return "check blob " + digest + " in " + target.fullName();
     }
 
     @Override

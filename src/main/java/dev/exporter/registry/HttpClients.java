@@ -9,8 +9,9 @@ import java.util.function.Function;
 /**
  * Picks the HTTP transport for a URL and creates each transport only when first needed: loading the JDK's trust store
  * costs a noticeable part of a small export's run time, and plain-HTTP or loopback registries never need it.
- * Loopback hosts get docker's "insecure registry" treatment (no certificate verification), as does everything
- * with {@code --insecure}; every other https URL, including redirects away from a loopback registry, is verified.
+ * Loopback hosts get docker's "insecure registry" treatment (no certificate verification), as do the hosts of insecure
+ * registries and everything with {@code --insecure}; every other https URL, including redirects away from a loopback
+ * registry, is verified.
  */
 final class HttpClients implements Function<URI, HttpTransport> {
 
@@ -25,7 +26,8 @@ final class HttpClients implements Function<URI, HttpTransport> {
     @Override
     public HttpTransport apply(URI uri) {
         boolean trust = "http".equalsIgnoreCase(uri.getScheme()) || options.insecureTls()
-                || Registry.isLoopbackHost(uri.getHost());
+                || Registry.isLoopbackHost(uri.getHost())
+                || options.insecureRegistries().contains(uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort()));
         return trust ? trusting() : verifying();
     }
 

@@ -10,13 +10,12 @@ import java.util.Map;
  * {@code PUT /v2/<name>/manifests/<tag or digest>} with a manifest's exact bytes and its own media type. The
  * registry must store it under the digest of those bytes; an answer naming another digest is an error.
  */
-public final class ManifestPusher implements RegistryEndpoint<ManifestPusher.Pushed> {
+public final class ManifestPusher extends PushEndpoint<ManifestPusher.Pushed> {
 
     /** What the registry answered: the digest, and whether it processed a {@code subject} (OCI-Subject). */
     public record Pushed(Digest digest, String subject) {
     }
 
-    private final ImageReference target;
     private final String reference;
     private final byte[] raw;
     private final String mediaType;
@@ -24,7 +23,7 @@ public final class ManifestPusher implements RegistryEndpoint<ManifestPusher.Pus
 
     /** @param reference the tag, or the manifest's digest */
     public ManifestPusher(ImageReference target, String reference, byte[] raw, String mediaType) {
-        this.target = target;
+        super(target);
         this.reference = reference;
         this.raw = raw.clone();
         this.mediaType = mediaType;
@@ -51,15 +50,7 @@ public final class ManifestPusher implements RegistryEndpoint<ManifestPusher.Pus
         return RequestBody.of(raw);
     }
 
-    @Override
-    public String repository() {
-        return target.repository();
-    }
 
-    @Override
-    public String actions() {
-        return "pull,push";
-    }
 
     @Override
     public String description() {

@@ -40,7 +40,7 @@ public final class RegistryClient {
         this.clients = new HttpClients(options);
         this.authenticator = new RegistryAuthenticator(clients, credentials, options.readTimeout(), Clock.systemUTC(),
                 Version.userAgent());
-        this.schemes = new Schemes(options.plainHttp());
+        this.schemes = new Schemes(options);
     }
 
     /** Runs {@code endpoint} against the registry that {@code reference} names. */

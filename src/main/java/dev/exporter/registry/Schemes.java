@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Whether to speak https or plain http to each registry: https, unless {@code --plain-http} says otherwise or
- * the registry is on this machine and does not offer TLS (docker's rule for loopback registries).
+ * the registry is on this machine or named insecure and does not offer TLS (docker's rule for insecure registries).
  */
 final class Schemes {
 
@@ -19,11 +19,13 @@ final class Schemes {
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
 
     private final boolean plainHttp;
+    private final TransportOptions options;
     /** Loopback registries whose scheme is settled, by API host: {@code https://host} or {@code http://host}. */
     private final Map<String, String> settled = new ConcurrentHashMap<>();
 
-    Schemes(boolean plainHttp) {
-        this.plainHttp = plainHttp;
+    Schemes(TransportOptions options) {
+        this.plainHttp = options.plainHttp();
+        this.options = options;
     }
 
     /** {@code https://host[:port]} or {@code http://host[:port]} for the registry's API host. */
@@ -32,7 +34,7 @@ final class Schemes {
         if (plainHttp) {
             return "http://" + apiHost;
         }
-        if (!registry.loopback()) {
+        if (!options.insecure(registry)) {
             return "https://" + apiHost;
         }
         String known = settled.computeIfAbsent(apiHost, Schemes::probe);
@@ -41,7 +43,7 @@ final class Schemes {
 
     /** Records that {@code base} worked for the registry. */
     void settled(Registry registry, String base) {
-        if (registry.loopback()) {
+        if (options.insecure(registry)) {
             settled.putIfAbsent(registry.apiHost(), base);
         }
     }
@@ -51,7 +53,7 @@ final class Schemes {
      * so that plain http is what it speaks; then that is settled and the caller tries again.
      */
     boolean fallBackToPlainHttp(Registry registry, String base, IOException failure) {
-        if (registry.loopback() && base.startsWith("https://") && !settled.containsKey(registry.apiHost())
+        if (options.insecure(registry) && base.startsWith("https://") && !settled.containsKey(registry.apiHost())
                 && RegistryErrors.isTlsFailure(failure)) {
             settled.put(registry.apiHost(), "http://" + registry.apiHost());
             return true;

@@ -1,9 +1,11 @@
 package dev.exporter.registry;
 
+import dev.exporter.reference.Registry;
 import dev.exporter.registry.http.Proxies;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * How to reach registries.
@@ -14,7 +16,25 @@ import java.time.Duration;
  * @param connectTimeout  TCP/TLS connect timeout
  * @param readTimeout  longest wait for response headers or for the next bytes of a body
  * @param proxies      which requests go through a proxy
+ * @param insecureRegistries API hosts ({@code host[:port]}) treated like loopback registries, as docker's
+ *                     {@code --insecure-registry} and registries.conf's {@code insecure}: https without certificate
+ *                     verification if offered, else plain http
  */
 public record TransportOptions(Path caCert, boolean insecureTls, boolean plainHttp, Duration connectTimeout,
-                               Duration readTimeout, Proxies proxies) {
+                               Duration readTimeout, Proxies proxies, Set<String> insecureRegistries) {
+
+    public TransportOptions {
+        insecureRegistries = Set.copyOf(insecureRegistries);
+    }
+
+    /** Options without insecure registries. */
+    public TransportOptions(Path caCert, boolean insecureTls, boolean plainHttp, Duration connectTimeout,
+                            Duration readTimeout, Proxies proxies) {
+        this(caCert, insecureTls, plainHttp, connectTimeout, readTimeout, proxies, Set.of());
+    }
+
+    /** Whether {@code registry} gets docker's insecure-registry treatment: on this machine, or named insecure. */
+    public boolean insecure(Registry registry) {
+        return registry.loopback() || insecureRegistries.contains(registry.apiHost());
+    }
 }

@@ -9,16 +9,15 @@ import java.util.Map;
  * {@code PATCH <location>} with one chunk of a blob, bytes {@code [from, from + length)}: the registry answers 202
  * with the session's next {@code Location}, which the next chunk (or the closing PUT) must use.
  */
-public final class UploadChunk implements RegistryEndpoint<String> {
+public final class UploadChunk extends PushEndpoint<String> {
 
-    private final ImageReference repository;
     private final String location;
     private final long from;
     private final RequestBody chunk;
     private final String what;
 
     public UploadChunk(ImageReference repository, String location, long from, RequestBody chunk, String what) {
-        this.repository = repository;
+        super(repository);
         this.location = location;
         this.from = from;
         this.chunk = chunk;
@@ -46,15 +45,7 @@ public final class UploadChunk implements RegistryEndpoint<String> {
         return chunk;
     }
 
-    @Override
-    public String repository() {
-        return repository.repository();
-    }
 
-    @Override
-    public String actions() {
-        return "pull,push";
-    }
 
     @Override
     public String description() {

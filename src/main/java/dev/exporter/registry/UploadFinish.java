@@ -10,9 +10,8 @@ import java.util.Map;
  * {@code PUT <location>?digest=<digest>}: closes an upload session, sending the whole blob (a monolithic upload)
  * or nothing after the chunks. The registry checks the digest of everything it received and answers 201.
  */
-public final class UploadFinish implements RegistryEndpoint<Void> {
+public final class UploadFinish extends PushEndpoint<Void> {
 
-    private final ImageReference repository;
     private final String location;
     private final Digest digest;
     private final RequestBody content;
@@ -20,7 +19,7 @@ public final class UploadFinish implements RegistryEndpoint<Void> {
 
     /** @param content the whole blob, or an empty body after chunks */
     public UploadFinish(ImageReference repository, String location, Digest digest, RequestBody content, String what) {
-        this.repository = repository;
+        super(repository);
         this.location = location;
         this.digest = digest;
         this.content = content;
@@ -49,15 +48,7 @@ public final class UploadFinish implements RegistryEndpoint<Void> {
         return content;
     }
 
-    @Override
-    public String repository() {
-        return repository.repository();
-    }
 
-    @Override
-    public String actions() {
-        return "pull,push";
-    }
 
     @Override
     public String description() {

@@ -12,13 +12,12 @@ import java.nio.charset.StandardCharsets;
  * registry to link a blob it already holds in another repository. A 201 answer means mounted (nothing to send);
  * a 202 gives the {@code Location} where the upload goes on, also when a registry declines the mount.
  */
-public final class UploadStart implements RegistryEndpoint<UploadStart.Started> {
+public final class UploadStart extends PushEndpoint<UploadStart.Started> {
 
     /** The registry's answer: mounted, or where to upload. */
     public record Started(boolean mounted, String location) {
     }
 
-    private final ImageReference repository;
     private final Digest mount;
     private final ImageReference from;
 
@@ -29,7 +28,7 @@ public final class UploadStart implements RegistryEndpoint<UploadStart.Started> 
 
     /** A mount of {@code mount} from {@code from} (a repository of the same registry), or else a session. */
     public UploadStart(ImageReference repository, Digest mount, ImageReference from) {
-        this.repository = repository;
+        super(repository);
         this.mount = mount;
         this.from = from;
     }
@@ -41,7 +40,7 @@ public final class UploadStart implements RegistryEndpoint<UploadStart.Started> 
 
     @Override
     public String path() {
-        String path = "/v2/" + repository.repository() + "/blobs/uploads/";
+        String path = "/v2/" + target.repository() + "/blobs/uploads/";
         return mount == null ? path : path + "?mount=" + mount + "&from="
                 + URLEncoder.encode(from.repository(), StandardCharsets.UTF_8);
     }
@@ -51,26 +50,18 @@ public final class UploadStart implements RegistryEndpoint<UploadStart.Started> 
         return RequestBody.of(new byte[0]);
     }
 
-    @Override
-    public String repository() {
-        return repository.repository();
-    }
 
-    @Override
-    public String actions() {
-        return "pull,push";
-    }
 
     @Override
     public String scope() {
-        String own = RegistryEndpoint.super.scope();
+        String own = super.scope();
         return mount == null ? own : own + " repository:" + from.repository() + ":pull";
     }
 
     @Override
     public String description() {
-        return mount == null ? "start upload to " + repository.fullName()
-                : "mount blob " + mount + " from " + from.repository() + " into " + repository.fullName();
+        return mount == null ? "start upload to " + target.fullName()
+                : "mount blob " + mount + " from " + from.repository() + " into " + target.fullName();
     }
 
     @Override

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * {@code GET <location>}: how much of a broken upload the registry kept. It answers 204 with
  * {@code Range: 0-<last byte>} (or none yet) and the {@code Location} to go on with.
  */
-public final class UploadStatus implements RegistryEndpoint<UploadStatus.Received> {
+public final class UploadStatus extends PushEndpoint<UploadStatus.Received> {
 
     private static final Pattern RANGE = Pattern.compile("(?:bytes=)?0-([0-9]{1,18})");
 
@@ -17,12 +17,11 @@ public final class UploadStatus implements RegistryEndpoint<UploadStatus.Receive
     public record Received(long bytes, String location) {
     }
 
-    private final ImageReference repository;
     private final String location;
     private final String what;
 
     public UploadStatus(ImageReference repository, String location, String what) {
-        this.repository = repository;
+        super(repository);
         this.location = location;
         this.what = what;
     }
@@ -32,15 +31,7 @@ public final class UploadStatus implements RegistryEndpoint<UploadStatus.Receive
         return location;
     }
 
-    @Override
-    public String repository() {
-        return repository.repository();
-    }
 
-    @Override
-    public String actions() {
-        return "pull,push";
-    }
 
     @Override
     public String description() {

@@ -80,22 +80,42 @@ public final class Referrers {
         }
     }
 
-    private record Subject(ImageReference repository, Digest digest) {
+    /**
+     * A manifest whose referrers are looked for.
+     *
+     * @param repository the name it is exported under (what the layout names referrers by)
+     * @param location   where requests go: the repository's primary location (a registries.conf rewrite may move it)
+     * @param client     the client that reaches {@code location}
+     */
+    private record Subject(ImageReference repository, ImageReference location, RegistryClient client, Digest digest) {
         String key() {
             return repository.fullName() + "@" + digest;
         }
+
+        /** Another manifest in the same repository. */
+        Subject of(Digest other) {
+            return new Subject(repository, location, client, other);
+        }
+
+        /** {@code tag} or {@code digest} (one of them null) in the repository, as named, and where it is asked for. */
+        ImageReference named(String tag, Digest digest) {
+            return new ImageReference(repository.registry(), repository.repository(), tag, digest);
+        }
+
+        ImageReference located(String tag, Digest digest) {
+            return new ImageReference(location.registry(), location.repository(), tag, digest);
+        }
     }
 
-    private final RegistryClient client;
-    private final ReferrersLister lister;
+    private final PullSources pulls;
     private final int jobs;
 
-    public Referrers(RegistryClient client, int jobs) {
+    /** @param pulls where images are pulled from: referrers are looked for at each one's primary location */
+    public Referrers(PullSources pulls, int jobs) {
         if (jobs < 1) {
             throw new IllegalArgumentException("jobs must be at least 1, got " + jobs);
         }
-        this.client = client;
-        this.lister = new ReferrersLister(client);
+        this.pulls = pulls;
         this.jobs = jobs;
     }
 
@@ -124,19 +144,23 @@ public final class Referrers {
                             + ": referrers nested more than " + MAX_DEPTH + " deep");
                 }
                 List<CompletableFuture<List<Referrer>>> probes = new ArrayList<>();
+                List<Subject> probed = new ArrayList<>();
                 for (Subject subject : level) {
                     probes.add(CompletableFuture.supplyAsync(() -> listed(subject, walk), pool));
+                    probed.add(subject);
                     for (String tag : cosignTags(subject.digest())) {
                         probes.add(CompletableFuture.supplyAsync(() -> tagged(subject, tag, walk), pool));
+                        probed.add(subject);
                     }
                 }
                 List<Subject> next = new ArrayList<>();
-                for (CompletableFuture<List<Referrer>> probe : probes) {
-                    for (Referrer referrer : join(probe)) {
+                for (int p = 0; p < probes.size(); p++) {
+                    Subject origin = probed.get(p);
+                    for (Referrer referrer : join(probes.get(p))) {
                         if (found.putIfAbsent(key(referrer), referrer) != null) {
                             continue;
                         }
-                        Subject subject = new Subject(referrer.reference(), referrer.document().digest());
+                        Subject subject = origin.of(referrer.document().digest());
                         if (seen.add(subject.key())) {
                             next.add(subject);
                         }
@@ -159,7 +183,8 @@ public final class Referrers {
         List<String> signs = new ArrayList<>();
         try {
             for (Subject subject : subjects(image)) {
-                Optional<List<ReferrersLister.Listed>> listed = lister.firstPage(subject.repository(), subject.digest());
+                Optional<List<ReferrersLister.Listed>> listed = new ReferrersLister(subject.client())
+                        .firstPage(subject.location(), subject.digest());
                 if (listed.isPresent() && !listed.get().isEmpty()) {
                     signs.add("referrers API entries for " + subject.digest());
                 }
@@ -169,7 +194,7 @@ public final class Referrers {
                 }
                 cosignTags(subject.digest()).forEach(tags::add);
                 for (String tag : tags) {
-                    if (head(tagged(subject.repository(), tag), true) != null) {
+                    if (head(subject, subject.located(tag, null), true) != null) {
                         signs.add("tag " + tag);
                     }
                 }
@@ -181,8 +206,8 @@ public final class Referrers {
     }
 
     /** The manifests of {@code image} that the registry holds: its index (not a subset made here) and platforms. */
-    private static List<Subject> subjects(ResolvedImage image) {
-        ImageReference repository = image.reference();
+    private List<Subject> subjects(ResolvedImage image) {
+        PullSources.Place primary = pulls.primary(image.reference());
         Set<Digest> digests = new LinkedHashSet<>();
         if (image.index() != null) {
             digests.add(image.index().digest());
@@ -190,41 +215,42 @@ public final class Referrers {
         for (Image platform : image.images()) {
             digests.add(platform.manifest().digest());
         }
-        return digests.stream().map(d -> new Subject(repository, d)).toList();
+        return digests.stream().map(d -> new Subject(image.reference(), primary.reference(), primary.client(), d)).toList();
     }
 
     /** What the referrers API lists for {@code subject}, or where it has none, the fallback tag's index. */
     private List<Referrer> listed(Subject subject, Walk walk) {
-        Optional<List<ReferrersLister.Listed>> listed = lister.list(subject.repository(), subject.digest(), null);
+        Optional<List<ReferrersLister.Listed>> listed = new ReferrersLister(subject.client())
+                .list(subject.location(), subject.digest(), null);
         if (listed.isEmpty()) {
             return fallbackTag(subject.digest()).map(tag -> tagged(subject, tag, walk)).orElse(List.of());
         }
         List<Referrer> found = new ArrayList<>();
         for (ReferrersLister.Listed entry : listed.get()) {
-            ImageReference byDigest = subject.repository().withDigest(entry.descriptor().digest());
-            fetch(byDigest, entry.descriptor().size(), walk).ifPresent(document ->
-                    add(found, new Referrer(byDigest, document, subject.digest(), Found.REFERRERS_API), walk, 0));
+            Digest digest = entry.descriptor().digest();
+            fetch(subject, subject.located(null, digest), entry.descriptor().size(), walk).ifPresent(document ->
+                    add(found, subject, new Referrer(subject.named(null, digest), document, subject.digest(),
+                            Found.REFERRERS_API), walk, 0));
         }
         return found;
     }
 
     /** What {@code tag} holds, probed with {@code HEAD} and pulled by digest; nothing when there is no such tag. */
     private List<Referrer> tagged(Subject subject, String tag, Walk walk) {
-        ImageReference tagged = tagged(subject.repository(), tag);
-        ManifestChecker.Head head = head(tagged, false);
+        ManifestChecker.Head head = head(subject, subject.located(tag, null), false);
         if (head == null) {
             return List.of();
         }
-        Optional<ManifestDocument> document = head.digest() != null
-                ? fetch(subject.repository().withDigest(head.digest()), -1, walk)
-                : fetch(tagged, -1, walk);
+        Optional<ManifestDocument> document = fetch(subject, head.digest() != null ? subject.located(null, head.digest())
+                : subject.located(tag, null), -1, walk);
         List<Referrer> found = new ArrayList<>();
-        document.ifPresent(d -> add(found, new Referrer(tagged, d, subject.digest(), Found.TAG), walk, 0));
+        document.ifPresent(d -> add(found, subject, new Referrer(subject.named(tag, null), d, subject.digest(), Found.TAG),
+                walk, 0));
         return found;
     }
 
     /** Adds {@code referrer} and, for an index, the manifests it lists (which it names). */
-    private void add(List<Referrer> found, Referrer referrer, Walk walk, int nesting) {
+    private void add(List<Referrer> found, Subject subject, Referrer referrer, Walk walk, int nesting) {
         found.add(referrer);
         if (!(referrer.document() instanceof ImageIndex index)) {
             return;
@@ -234,9 +260,9 @@ public final class Referrers {
                     + ": indexes nested more than " + MAX_NESTING + " deep");
         }
         for (Descriptor entry : index.manifests()) {
-            ImageReference byDigest = referrer.reference().withDigest(entry.digest());
-            fetch(byDigest, entry.size(), walk).ifPresent(document ->
-                    add(found, new Referrer(byDigest, document, referrer.subject(), Found.LISTED), walk, nesting + 1));
+            fetch(subject, subject.located(null, entry.digest()), entry.size(), walk).ifPresent(document ->
+                    add(found, subject, new Referrer(subject.named(null, entry.digest()), document, referrer.subject(),
+                            Found.LISTED), walk, nesting + 1));
         }
     }
 
@@ -244,8 +270,8 @@ public final class Referrers {
      * The manifest {@code reference} names, checked against {@code size} (unless -1) and parsed; empty, with a
      * note, when it is of a kind this tool cannot read.
      */
-    private Optional<ManifestDocument> fetch(ImageReference reference, long size, Walk walk) {
-        RawManifest raw = client.call(reference, new RawManifestPuller(reference));
+    private Optional<ManifestDocument> fetch(Subject subject, ImageReference reference, long size, Walk walk) {
+        RawManifest raw = subject.client().call(reference, new RawManifestPuller(reference));
         walk.charge(reference, raw.raw().length);
         if (size >= 0 && raw.raw().length != size) {
             throw new RegistryException(Kind.INVALID_CONTENT, 0, "pull manifest " + reference + ": size "
@@ -260,7 +286,8 @@ public final class Referrers {
     }
 
     /** What the tag points at, or null when the registry has no such tag; {@code once}: without retries. */
-    private ManifestChecker.Head head(ImageReference tagged, boolean once) {
+    private static ManifestChecker.Head head(Subject subject, ImageReference tagged, boolean once) {
+        RegistryClient client = subject.client();
         try {
             return once ? client.callOnce(tagged, new ManifestChecker(tagged)) : client.call(tagged, new ManifestChecker(tagged));
         } catch (RegistryException e) {
@@ -278,10 +305,6 @@ public final class Referrers {
 
     private static List<String> cosignTags(Digest digest) {
         return fallbackTag(digest).map(tag -> COSIGN_SUFFIXES.stream().map(s -> tag + s).toList()).orElse(List.of());
-    }
-
-    private static ImageReference tagged(ImageReference repository, String tag) {
-        return new ImageReference(repository.registry(), repository.repository(), tag, null);
     }
 
     /** Tags name their entries (each tag once); others are known by digest in their repository. */

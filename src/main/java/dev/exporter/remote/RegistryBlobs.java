@@ -10,27 +10,36 @@ import dev.exporter.registry.RegistryException;
 import dev.exporter.registry.RegistryException.Kind;
 import dev.exporter.registry.RegistryResponse;
 import dev.exporter.registry.http.NetworkException;
+import dev.exporter.remote.PullSources.Place;
 import dev.exporter.text.Printable;
 
 import java.io.IOException;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
- * A registry as a {@link BlobSource}: each read is a {@code GET /v2/<name>/blobs/<digest>} run by the client (auth,
+ * A registry as a {@link BlobSource}, reading each image's blobs where {@link RegistryImages} found it: each read is a {@code GET /v2/<name>/blobs/<digest>} run by the client (auth,
  * redirects, retries). An attempt after a broken connection asks for the rest with {@code Range}; an answer that is
  * not exactly the rest makes the reader start over on the next attempt.
  */
 public final class RegistryBlobs implements BlobSource {
 
-    private final RegistryClient client;
+    /** Where the blobs of each image's reference are read: where the image was found. */
+    private final Function<ImageReference, Place> places;
 
     public RegistryBlobs(RegistryClient client) {
-        this.client = client;
+        this(PullSources.direct(client)::primary);
+    }
+
+    RegistryBlobs(Function<ImageReference, Place> places) {
+        this.places = places;
     }
 
     @Override
-    public <T> T read(ImageReference repository, Descriptor blob, BlobRead<T> read) {
-        return client.call(repository, new BlobPuller<>(repository, blob.digest(), new BlobPuller.BlobReader<T>() {
+    public <T> T read(ImageReference image, Descriptor blob, BlobRead<T> read) {
+        Place place = places.apply(image);
+        ImageReference repository = place.reference();
+        return place.call(new BlobPuller<>(repository, blob.digest(), new BlobPuller.BlobReader<T>() {
             private boolean refused;
 
             @Override
@@ -64,8 +73,10 @@ public final class RegistryBlobs implements BlobSource {
     }
 
     @Override
-    public <T> T readRange(ImageReference repository, Descriptor blob, long from, long to, BlobRead<T> read) {
-        return client.call(repository, new BlobPuller<>(repository, blob.digest(), new BlobPuller.BlobReader<T>() {
+    public <T> T readRange(ImageReference image, Descriptor blob, long from, long to, BlobRead<T> read) {
+        Place place = places.apply(image);
+        ImageReference repository = place.reference();
+        return place.call(new BlobPuller<>(repository, blob.digest(), new BlobPuller.BlobReader<T>() {
             @Override
             public Map<String, String> headers() {
                 return Map.of("Range", "bytes=" + Math.max(from, read.resumeAt()) + "-" + (to - 1));
@@ -76,7 +87,7 @@ public final class RegistryBlobs implements BlobSource {
                 long at = Math.max(from, read.resumeAt());
                 String range = response.header("Content-Range");
                 if (response.status() != 206 || !String.valueOf(range).equals("bytes " + at + "-" + (to - 1) + "/" + blob.size())) {
-                    throw new RangesNotServed(describe(repository, blob) + ": asked for bytes " + at + "-" + (to - 1)
+                    throw new RangesNotServed(BlobPuller.describe(repository, blob.digest()) + ": asked for bytes " + at + "-" + (to - 1)
                             + ", got HTTP " + response.status() + " '" + Printable.fragment(range, 100) + "'");
                 }
                 try {
@@ -90,15 +101,17 @@ public final class RegistryBlobs implements BlobSource {
 
     /** One {@code Range} request, not retried: a hint that fails is simply not used. */
     @Override
-    public byte[] tail(ImageReference repository, Descriptor blob, int length) {
+    public byte[] tail(ImageReference image, Descriptor blob, int length) {
         if (blob.size() < length) {
             return null;
         }
-        return client.callOnce(repository, new BlobPuller<>(repository, blob.digest(), new BlobTail(blob, length)));
+        Place place = places.apply(image);
+        return place.client().callOnce(place.reference(), new BlobPuller<>(place.reference(), blob.digest(),
+                new BlobTail(blob, length)));
     }
 
     @Override
-    public String describe(ImageReference repository, Descriptor blob) {
-        return BlobPuller.describe(repository, blob.digest());
+    public String describe(ImageReference image, Descriptor blob) {
+        return BlobPuller.describe(places.apply(image).reference(), blob.digest());
     }
 }

@@ -13,9 +13,12 @@ import dev.exporter.reference.ImageReference;
 import dev.exporter.reference.Platform;
 import dev.exporter.registry.BlobPuller;
 import dev.exporter.registry.ManifestPuller;
+import dev.exporter.registry.RawManifest;
+import dev.exporter.registry.RawManifestPuller;
 import dev.exporter.registry.RegistryClient;
 import dev.exporter.registry.RegistryException;
 import dev.exporter.registry.RegistryException.Kind;
+import dev.exporter.remote.PullSources.Place;
 import dev.exporter.transfer.BlobStore;
 import dev.exporter.transfer.VerifyingStream;
 
@@ -23,28 +26,62 @@ import java.io.IOException;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The registry as a place images are read from: resolves references to {@link ResolvedImage}s (manifests and
  * configs only; blobs are read through {@link RegistryBlobs}), following an index to the platforms asked for.
+ * Each reference is looked up at its {@link PullSources} (mirrors, then the primary location) and everything under
+ * it - child manifests, configs, blobs - is then read where it was found.
  */
 public final class RegistryImages {
 
-    private final RegistryClient client;
+    private final PullSources pulls;
     /** Blob stores that may hold configs already (the cache, a layout being added to); the first keeps new ones. */
     private final List<BlobStore> local;
+    /** Where each reference asked for was found; its child manifests, configs and blobs are read there too. */
+    private final Map<ImageReference, Place> found = new ConcurrentHashMap<>();
 
     public RegistryImages(RegistryClient client) {
-        this(client, List.of());
+        this(PullSources.direct(client), List.of());
     }
 
-    public RegistryImages(RegistryClient client, List<BlobStore> local) {
-        this.client = client;
+    public RegistryImages(PullSources pulls, List<BlobStore> local) {
+        this.pulls = pulls;
         this.local = List.copyOf(local);
     }
 
+    /** The manifest or index {@code reference} names, from the first of its places that has it. */
     public ManifestDocument manifest(ImageReference reference) {
-        return client.call(reference, new ManifestPuller(reference));
+        return found(reference, pulls.first(reference, ManifestPuller::new));
+    }
+
+    /** As {@link #manifest}, the bytes as served and unparsed (artifacts and schema 1 too). */
+    public RawManifest rawManifest(ImageReference reference) {
+        return found(reference, pulls.first(reference, RawManifestPuller::new));
+    }
+
+    private <T> T found(ImageReference reference, PullSources.Found<T> answer) {
+        found.put(reference, answer.place());
+        return answer.value();
+    }
+
+    /** Where {@code reference} was found; one never looked up is read from its primary location. */
+    Place place(ImageReference reference) {
+        Place place = found.get(reference);
+        return place != null ? place : pulls.primary(reference);
+    }
+
+    /** The physical reference {@code reference} was found at, or null when that is the reference itself. */
+    private ImageReference origin(ImageReference reference) {
+        ImageReference physical = place(reference).reference();
+        return physical.equals(reference) ? null : physical;
+    }
+
+    /** The blobs of the images this resolved, each read where its image was found. */
+    public RegistryBlobs blobs() {
+        return new RegistryBlobs(this::place);
     }
 
     /** Resolves {@code reference} for {@code platform}; an index without that platform is an error naming those it has. */
@@ -60,7 +97,7 @@ public final class RegistryImages {
     public ResolvedImage resolve(ImageReference reference, List<Platform> platforms, boolean allPlatforms) {
         ManifestDocument top = manifest(reference);
         if (top instanceof ImageManifest manifest) {
-            return ResolvedImage.single(reference, null, image(reference, manifest));
+            return ResolvedImage.single(reference, null, image(reference, manifest)).withOrigin(origin(reference));
         }
         ImageIndex index = (ImageIndex) top;
         List<Descriptor> chosen = new ArrayList<>();
@@ -84,7 +121,7 @@ public final class RegistryImages {
                                 + ": the index has no platform image")));
         Image primary = images.get(chosen.indexOf(primaryEntry));
         ManifestDocument root = allPlatforms ? index : chosen.size() == 1 ? primary.manifest() : index.subset(chosen);
-        return new ResolvedImage(reference, root, index, images, primary);
+        return new ResolvedImage(reference, root, index, images, primary, origin(reference));
     }
 
     /** The index entry for {@code platform}; its absence is an error that lists the platforms the index has. */
@@ -94,8 +131,9 @@ public final class RegistryImages {
 
     /** Fetches the manifest an index entry points at and checks it is what the entry describes. */
     public ImageManifest platformManifest(ImageReference reference, Descriptor entry) {
-        ImageReference byDigest = reference.withDigest(entry.digest());
-        ManifestDocument child = manifest(byDigest);
+        Place place = place(reference);
+        ImageReference byDigest = place.reference().withDigest(entry.digest());
+        ManifestDocument child = place.call(new ManifestPuller(byDigest));
         if (!(child instanceof ImageManifest manifest)) {
             throw new RegistryException(Kind.INVALID_CONTENT, 0, "pull manifest " + byDigest
                     + ": expected an image manifest for " + entry.platform() + " but got a nested index");
@@ -122,13 +160,15 @@ public final class RegistryImages {
     /** Fetches and checks an image's config: digest and size, through the verifying stream. */
     public ImageConfig config(ImageReference reference, ImageManifest manifest) {
         Descriptor descriptor = manifest.config();
-        String action = "pull config " + descriptor.digest() + " of " + reference;
+        Place place = place(reference);
+        ImageReference at = place.reference();
+        String action = "pull config " + descriptor.digest() + " of " + at;
         if (descriptor.size() > ImageConfig.MAX_SIZE) {
             throw new RegistryException(Kind.INVALID_CONTENT, 0, action + ": config size " + descriptor.size() + " is implausibly large");
         }
         byte[] raw = stored(descriptor);
         if (raw == null) {
-            raw = client.call(reference, new BlobPuller<>(reference, descriptor.digest(), response -> {
+            raw = place.call(new BlobPuller<>(at, descriptor.digest(), response -> {
                 try {
                     return VerifyingStream.of(response.body(), descriptor.digest(), descriptor.size(), action)
                             .readAll(ImageConfig.MAX_SIZE);

@@ -322,6 +322,20 @@ class ProgressTest {
                 + "Wrote standard output: 2 images, 3.0 MiB in 2.5 s\n", out.toString());
     }
 
+    @Test
+    void imageReadFromAMirror_saysWhereInTheResolvedLineAndTheSummary() {
+        ResolvedImage image = image("registry.test/a:1", List.of(blob("a", MIB)))
+                .withOrigin(ImageReference.parse("mirror.test/hub/a:1"));
+        ProgressRenderer progress = progress(ProgressMode.PLAIN);
+
+        progress.resolved(image, List.of());
+        progress.done("a.tar", result(image), TimeUnit.SECONDS.toNanos(1));
+
+        assertEquals("registry.test/a:1: " + image.digest() + " (linux/amd64, 1 layers, 1.0 MiB) from mirror.test/hub/a:1\n"
+                + "Wrote a.tar: registry.test/a:1 " + image.digest() + " from mirror.test/hub/a:1 (1.0 MiB) in 1.0 s\n",
+                out.toString());
+    }
+
     @ParameterizedTest(name = "[{index}] {0}")
     @CsvSource({"PLAIN", "TTY"})
     void registryText_withControlCharacters_isPrintedAsSpaces(ProgressMode mode) {

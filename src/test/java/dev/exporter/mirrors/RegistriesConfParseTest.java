@@ -48,6 +48,27 @@ class RegistriesConfParseTest {
     }
 
     @Test
+    void parse_fileWithoutRegistryTables_isNotParsedSoItsOtherTablesCannotFail() {
+        // An alias named "registry" inside [aliases] is not a registry entry; the broken value is never read.
+        RegistriesConf conf = parse("""
+                unqualified-search-registries = ["docker.io"]
+                [aliases]
+                  "registry" = "docker.io/library/registry"
+                  "broken" = 
+                """);
+        assertEquals(List.of(), conf.registries());
+    }
+
+    @Test
+    void parse_registryArrayAfterTopLevelKeys_isFound() {
+        RegistriesConf conf = parse("""
+                short-name-mode = "permissive"
+                registry = [{ location = "quay.io" }]
+                """);
+        assertEquals(List.of("quay.io"), conf.registries().stream().map(Registry::prefix).toList());
+    }
+
+    @Test
     void parse_unknownKeys_areIgnored() {
         RegistriesConf conf = parse("""
                 credential-helpers = ["containers-auth.json", "secretservice"]

@@ -252,6 +252,23 @@ class SourcesTest {
     }
 
     @Test
+    void pushTarget_rewritesRefusesBlockedAndIgnoresMirrors() {
+        RegistriesConf conf = RegistriesConfParseTest.parse("""
+                [[registry]]
+                prefix = "docker.io/library"
+                location = "mirror.corp/hub/library"
+                [[registry.mirror]]
+                location = "cache.corp/library"
+                [[registry]]
+                location = "blocked.corp"
+                blocked = true
+                """);
+        assertEquals(new Source(ImageReference.parse("mirror.corp/hub/library/alpine:1"), false, false),
+                conf.pushTarget(ImageReference.parse("alpine:1")));
+        assertThrows(BlockedException.class, () -> conf.pushTarget(ImageReference.parse("blocked.corp/x:1")));
+    }
+
+    @Test
     void pull_registryMirrorFlags_comeFirstAndOnlyForDockerHub() {
         Sources s = sources("""
                 [[registry]]

@@ -176,6 +176,32 @@ class PushCommandTest {
     }
 
     @Test
+    void registriesConf_rewritesAndBlocksPushTargets_butNeverSendsThemToAMirror() throws java.io.IOException {
+        Path archive = export(imageRef, "conf.tar", "--format", "oci");
+        String rewritten = repo();
+        ExporterCli cli = ExporterCli.create().workDir(dir);
+        java.nio.file.Files.createDirectories(cli.home().resolve(".config/containers"));
+        java.nio.file.Files.writeString(cli.home().resolve(".config/containers/registries.conf"), String.join("\n",
+                "[[registry]]",
+                "prefix = \"" + origin.hostPort() + "/virtual\"",
+                "location = \"" + origin.hostPort() + "/" + rewritten + "\"",
+                "[[registry.mirror]]",
+                "location = \"127.0.0.1:1/never\"",
+                "[[registry]]",
+                "prefix = \"" + origin.hostPort() + "/forbidden\"",
+                "location = \"" + origin.hostPort() + "/forbidden\"",
+                "blocked = true", ""));
+
+        ExporterCli.Result pushed = cli.run("push", archive.toString(), origin.hostPort() + "/virtual/app:1");
+        ExporterCli.Result blocked = cli.run("push", archive.toString(), origin.hostPort() + "/forbidden/app:1");
+
+        assertEquals(0, pushed.exitCode(), pushed.stderr());
+        assertEquals(skopeoDigest(origin, imageRef), skopeoDigest(origin, origin.hostPort() + "/" + rewritten + "/app:1"));
+        assertEquals(1, blocked.exitCode(), blocked.stderr());
+        assertTrue(blocked.error().contains("is blocked by"), blocked.error());
+    }
+
+    @Test
     void targetWithSeveralImages_isAUsageErrorNamingThem() {
         Path archive = dir.resolve("two.tar");
         assertEquals(0, ExporterCli.create().workDir(dir).run(imageRef, indexRef, "-q", "--no-cache", "--format", "oci",

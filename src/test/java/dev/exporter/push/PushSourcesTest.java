@@ -108,7 +108,7 @@ class PushSourcesTest {
     }
 
     @Test
-    void dockerSaveOfSeveralImages_goesBackUnderItsNames_withTheSameIds() {
+    void dockerSaveOfSeveralImages_goesBackUnderItsNames_withTheSameIds() throws IOException {
         Dockerd docker = SharedDockerd.get();
         docker.docker("pull", ref).check();
         String prefix = repo();
@@ -126,9 +126,15 @@ class PushSourcesTest {
         docker.save(List.of(first, second, thirdTarget), archive);
         docker.docker("rmi", first, second, thirdTarget).check();
 
-        ExporterCli.Result result = push(ExporterCli.create(), archive.toString());
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+
+        ExporterCli.Result result = push(ExporterCli.create().env("TMPDIR", tmp.toString()), archive.toString());
 
         assertEquals(0, result.exitCode(), result.stderr());
+        assertTrue(result.stderr().contains("Mounted from " + prefix + "/app"), result.stderr());
+        try (java.util.stream.Stream<Path> left = Files.list(tmp)) {
+            assertEquals(List.of(), left.toList());
+        }
         for (String target : List.of(first, second)) {
             docker.docker("pull", target).check();
             assertEquals(image.configDigest(), docker.inspect(target).path("Id").asText());

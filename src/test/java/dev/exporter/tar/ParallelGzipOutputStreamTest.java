@@ -79,4 +79,21 @@ class ParallelGzipOutputStreamTest {
         byte[] data = content(size);
         assertTrue(compress(data, 65536).length < size * 0.6, "text blocks compress");
     }
+
+    @org.junit.jupiter.api.Test
+    void randomBlocks_areStored_textBlocksDeflated_andTheOutputIsAPureFunctionOfTheInput() throws IOException {
+        byte[] random = new byte[1 << 20];
+        new Random(1).nextBytes(random);
+        byte[] text = "layer registry manifest config digest ".repeat(30_000).getBytes();
+
+        assertTrue(ParallelGzipOutputStream.incompressible(random, 128 * 1024));
+        assertTrue(!ParallelGzipOutputStream.incompressible(text, 128 * 1024));
+        byte[] gz = compress(random, 10_000);
+        // stored: 5 bytes of header per 64 KiB stored block and the gzip frame, never the growth deflate would add
+        assertTrue(gz.length < random.length + 1024, "stored: " + gz.length);
+        assertArrayEquals(gz, compress(random, 4096));
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gz))) {
+            assertArrayEquals(random, in.readAllBytes());
+        }
+    }
 }

@@ -161,7 +161,7 @@ public final class HttpTransport implements Closeable {
         }
     }
 
-    private static void writeRequest(Connection connection, Request request) throws IOException {
+    private void writeRequest(Connection connection, Request request) throws IOException {
         URI uri = request.uri();
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         // the Host field and a proxy's absolute form carry the port only when the URL does
@@ -175,7 +175,7 @@ public final class HttpTransport implements Closeable {
         if (proxy != null && proxy.authorization() != null) {
             head.append("Proxy-Authorization: ").append(proxy.authorization()).append("\r\n");
         }
-        OutputStream out = connection.out();
+        OutputStream out = new StalledWriteGuard(connection.out(), connection, readTimeoutMillis);
         for (Map.Entry<String, String> header : request.headers()) {
             head.append(header.getKey()).append(": ").append(header.getValue()).append("\r\n");
         }

@@ -197,6 +197,34 @@ class HttpTransportTest {
     }
 
     @Test
+    void aServerThatStopsReadingAnUpload_failsTheWriteAfterTheReadTimeout() throws Exception {
+        transport = transport(Duration.ofMillis(1500));
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                try (Socket client = silent.accept()) {
+                    Thread.sleep(30_000); // accepts, never reads
+                } catch (Exception ignored) {
+                    // closed by the test
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            byte[] big = new byte[64 * 1024 * 1024]; // far more than the socket buffers hold
+            Request upload = Request.get(URI.create("http://127.0.0.1:" + silent.getLocalPort() + "/v2/a/blobs/uploads/x"))
+                    .method("PUT").body(RequestBody.of(big));
+            long start = System.nanoTime();
+
+            IOException e = assertThrows(IOException.class, () -> transport.send(upload));
+
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(e instanceof java.net.SocketTimeoutException, e.toString());
+            assertTrue(e.getMessage().contains("accepted nothing of the request for 1 s"), e.getMessage());
+            assertTrue(millis >= 1400 && millis < 10_000, "took " + millis + " ms");
+            acceptor.interrupt();
+        }
+    }
+
+    @Test
     void anIdleConnectionTheServerClosedIsReplaced() throws Exception {
         // The server answers once per connection without saying so, as servers with short idle timeouts do.
         try (ScriptedServer server = new ScriptedServer(ok("one"), null, ok("two"))) {
