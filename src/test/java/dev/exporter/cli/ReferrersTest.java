@@ -199,6 +199,24 @@ class ReferrersTest {
     }
 
     @Test
+    void prefixRewrite_findsReferrersWhereTheImageLives_andNamesThemAsExported() throws IOException {
+        ExporterCli cli = ExporterCli.create();
+        Path conf = cli.home().resolve(".config/containers/registries.conf");
+        Files.createDirectories(conf.getParent());
+        Files.writeString(conf, "[[registry]]\nprefix = \"rewritten.test/team\"\nlocation = \"" + registry.hostPort()
+                + "/signed\"\n");
+        Path layout = dir.resolve("rewritten");
+
+        ExporterCli.Result result = cli.run("rewritten.test/team/app:v1", "--format", "oci-dir", "-o", layout.toString());
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        Map<String, String> expected = new LinkedHashMap<>();
+        expectedEntries().forEach((name, digest) -> expected.put(name.replace(registry.hostPort() + "/" + REPO,
+                "rewritten.test/team/app"), digest));
+        assertEquals(expected, entries(Json.parse(Files.readAllBytes(layout.resolve("index.json")), "index.json")));
+    }
+
+    @Test
     void noReferrers_exportsTheImageAlone() throws IOException {
         Path layout = dir.resolve("plain");
 
