@@ -128,6 +128,27 @@ class ReferrersTest {
     }
 
     @Test
+    void verify_namesADamagedSbomBlob() throws IOException {
+        Path layout = dir.resolve("damaged");
+        ExporterCli.Result result = ExporterCli.create().run(ref("v1"), "--format", "oci-dir", "-o", layout.toString());
+        assertEquals(0, result.exitCode(), result.stderr());
+        String document = sbom.blobs().keySet().stream().toList().get(1);
+        Path blob = layout.resolve(blobPath(document));
+        byte[] bytes = Files.readAllBytes(blob);
+        bytes[3] ^= 1;
+        blob.toFile().setWritable(true);
+        Files.write(blob, bytes);
+
+        ExporterCli.Result verify = ExporterCli.create().run("verify", layout.toString());
+
+        assertEquals(1, verify.exitCode(), verify.stdoutText());
+        List<String> damaged = verify.stdoutText().lines().filter(l -> l.startsWith("DAMAGED")).toList();
+        assertEquals(1, damaged.size(), verify.stdoutText());
+        assertTrue(damaged.get(0).contains(ref(TestReferrer.tagFor(imageDigest))) && damaged.get(0).contains(document),
+                damaged.get(0));
+    }
+
+    @Test
     void ociDir_probesCosignTagsWithHead_neverWithGet() throws IOException {
         ExporterCli.Result result = ExporterCli.create().run(ref("v1"), "--format", "oci-dir",
                 "-o", dir.resolve("probed").toString());
