@@ -26,6 +26,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What {@code exporter IMAGE...} and {@code exporter pull IMAGE...} share: pull images and write an archive.
@@ -75,6 +76,9 @@ abstract class AbstractPullCommand implements Callable<Integer> {
     @Mixin
     PullSourceOptions sources;
 
+    @Mixin
+    BundleOptions bundle;
+
     static final class FormatConverter implements picocli.CommandLine.ITypeConverter<OutputFormat> {
         @Override
         public OutputFormat convert(String value) {
@@ -88,6 +92,9 @@ abstract class AbstractPullCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (images.readsStdin() && registry.passwordStdin) {
+            throw usage("--images-file - and --password-stdin both read standard input; list the images in a file");
+        }
         List<ImageReference> references = images.references();
         List<Platform> wanted = platforms();
         if (jobs < 1 || jobs > 64) {
@@ -114,11 +121,19 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         // device: never into /dev.
         Path workParent = toStdout || OutputFile.isPassThrough(target) ? RegistryOptions.tempFolder()
                 : target.toAbsolutePath().getParent();
+        // A dry run writes nothing, not even configs into the cache or the layout being added to.
         Exporter exporter = new Exporter(sources.pullSources(registry, references),
-                new ExportOptions(wanted, allPlatforms, jobs, workParent, cacheDir(), counter));
+                new ExportOptions(wanted, allPlatforms, jobs, workParent, bundle.dryRun ? null : cacheDir(), counter));
         long start = System.nanoTime();
-        ExportPlan plan = exporter.plan(references, format == OutputFormat.oci_dir
+        ExportPlan resolved = exporter.plan(references, format == OutputFormat.oci_dir && !bundle.dryRun
                 ? List.of(OciDirectorySink.blobs(target)) : List.of());
+        if (bundle.dryRun) {
+            bundle.printDryRun(resolved, format == OutputFormat.docker, format == OutputFormat.docker
+                    ? exporter.uncompressedLayerBytes(resolved) : java.util.OptionalLong.empty());
+            return ExitCodes.OK;
+        }
+        ExportPlan plan = bundle.withReferrers(exporter, resolved, format != OutputFormat.docker, progress);
+        CompletableFuture<List<String>> notes = bundle.dockerNotes(exporter, resolved, format == OutputFormat.docker);
         ExportResult result;
         if (format == OutputFormat.oci_dir) {
             ImageSink sink = new OciDirectorySink(target);
@@ -135,6 +150,8 @@ abstract class AbstractPullCommand implements Callable<Integer> {
                 return exporter.export(plan, sink);
             });
         }
+        bundle.writeDigestFile(result.images());
+        notes.join().forEach(note -> progress.note("exporter: note: " + note));
         progress.done(toStdout ? "standard output" : target.toString(), result, System.nanoTime() - start);
         return ExitCodes.OK;
     }

@@ -2,16 +2,22 @@ package dev.exporter.cli;
 
 import dev.exporter.reference.ImageReference;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The IMAGE argument as a picocli {@code @Mixin}: one image reference, parsed as docker names images. A name that
- * does not parse is a usage error (exit 2) quoting it. {@link Several} is the IMAGE... form of pull and export.
+ * does not parse is a usage error (exit 2) quoting it. {@link Several} is the IMAGE... form of pull and export,
+ * with {@code -f, --images-file} for lists of images.
  */
 final class ImageArgument {
 
@@ -46,15 +52,41 @@ final class ImageArgument {
                 description = "Images to export, as docker names them: alpine, user/app:1, host:5000/a/b:tag, name@sha256:...")
         List<String> images = new ArrayList<>();
 
+        @Option(names = {"-f", "--images-file"}, paramLabel = "FILE",
+                description = "Also export the images listed in FILE ('-': standard input), one reference per line;"
+                        + " blank lines and # comments are skipped.")
+        String imagesFile;
+
+        /** Whether the list is read from standard input (which then cannot also hold a password). */
+        boolean readsStdin() {
+            return "-".equals(imagesFile);
+        }
+
+        /** The IMAGE arguments, then the list's images; a bad line is a usage error naming the file and line. */
         List<ImageReference> references() {
-            if (images.isEmpty()) {
-                throw new ParameterException(spec.commandLine(), "missing IMAGE: name at least one image to export");
-            }
             List<ImageReference> references = new ArrayList<>();
             for (String image : images) {
                 references.add(parse(spec, image));
             }
+            if (imagesFile != null) {
+                references.addAll(listed());
+            }
+            if (references.isEmpty()) {
+                throw new ParameterException(spec.commandLine(), imagesFile == null
+                        ? "missing IMAGE: name at least one image to export"
+                        : "missing IMAGE: no image named on the command line or in " + (readsStdin() ? "standard input" : imagesFile));
+            }
             return references;
+        }
+
+        private List<ImageReference> listed() {
+            try (InputStream in = readsStdin() ? RegistryOptions.stdin : Files.newInputStream(Path.of(imagesFile))) {
+                return ImagesFile.read(in, imagesFile);
+            } catch (ImagesFile.BadList e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            } catch (IOException e) {
+                throw new ParameterException(spec.commandLine(), "--images-file " + imagesFile + ": " + Cli.message(e));
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.exporter.cli;
 import dev.exporter.cli.TransferCounter.State;
 import dev.exporter.cli.TransferCounter.Transfer;
 import dev.exporter.export.ExportResult;
+import dev.exporter.image.Descriptor;
 import dev.exporter.image.ResolvedImage;
 
 import java.util.ArrayList;
@@ -36,6 +37,12 @@ final class ProgressLines {
     /** {@code " from mirror.corp/library/alpine:3.14"} for an image read elsewhere than its name says, else empty. */
     private static String from(ResolvedImage image) {
         return image.origin() == null ? "" : " from " + image.origin();
+    }
+
+    /** {@code Referrers: 3 (signatures, SBOMs, attestations), 4 blobs, 1.2 KiB}. */
+    static String referrers(int count, List<Descriptor> blobs) {
+        return String.format(Locale.ROOT, "Referrers: %d (signatures, SBOMs, attestations), %d blobs, %s", count,
+                blobs.size(), Units.size(blobs.stream().mapToLong(Descriptor::size).sum()));
     }
 
     /** The log line for a blob that is there: cached, or done with the time it took. */

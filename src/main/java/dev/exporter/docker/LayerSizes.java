@@ -36,7 +36,7 @@ final class LayerSizes {
                 }
                 if (MediaTypes.isGzipLayer(blob.mediaType())) {
                     sizes.put(blob.digest(), fetcher.tail(source.image().reference(), blob, 4)
-                            .thenApply(tail -> plausible(LayerUnpacker.gzipSize(tail), blob))
+                            .thenApply(tail -> LayerUnpacker.plausibleGzipSize(tail, blob))
                             .exceptionally(e -> -1L));
                 } else if (MediaTypes.isUncompressedLayer(blob.mediaType())) {
                     sizes.put(blob.digest(), CompletableFuture.completedFuture(blob.size()));
@@ -54,10 +54,5 @@ final class LayerSizes {
             }
             return known;
         }
-    }
-
-    /** A trailer's size if it can be a layer's: a whole number of tar blocks, not far below the compressed size. */
-    private static long plausible(long size, Descriptor blob) {
-        return size >= 0 && size % 512 == 0 && size >= blob.size() / 2 ? size : -1;
     }
 }

@@ -2,20 +2,27 @@ package dev.exporter.export;
 
 import dev.exporter.image.Descriptor;
 import dev.exporter.image.ExportPlan;
+import dev.exporter.image.MediaTypes;
 import dev.exporter.image.ResolvedImage;
+import dev.exporter.reference.Digest;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.remote.PullSources;
+import dev.exporter.remote.Referrers;
 import dev.exporter.remote.RegistryImages;
 import dev.exporter.transfer.BlobStore;
 import dev.exporter.transfer.Downloads;
 import dev.exporter.transfer.ImageSink;
+import dev.exporter.transfer.LayerUnpacker;
 import dev.exporter.transfer.TempPaths;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * Export in two steps, source then sink: {@link #plan} resolves every reference once at the first of its pull sources
@@ -48,6 +55,55 @@ public final class Exporter {
             images.add(registry.resolve(reference, options.platforms(), options.allPlatforms()));
         }
         return new ExportPlan(images, registry.blobs());
+    }
+
+    /**
+     * The plan with the referrers of its images (signatures, SBOMs, attestations, and theirs in turn) found at the
+     * primary location of each (mirrors hold images, not necessarily what refers to them); see {@link Referrers}.
+     */
+    public ExportPlan withReferrers(ExportPlan plan, List<String> skipped) {
+        Referrers.Result found = new Referrers(pulls, options.jobs()).collect(plan.images());
+        skipped.addAll(found.skipped());
+        return plan.withReferrers(found.referrers());
+    }
+
+    /**
+     * Signs that {@code image} has referrers (tags, referrers-API counts), without fetching any: for a format that
+     * cannot carry them. Empty when there are none or the registry would not tell.
+     */
+    public List<String> referrerEvidence(ResolvedImage image) {
+        return new Referrers(pulls, 1).evidence(image);
+    }
+
+    /**
+     * The uncompressed size of every primary image's layers (each blob once), as far as it can be told without
+     * downloading them: an uncompressed layer's is its blob's, a gzip layer's is in its trailer (one 4-byte range
+     * request). Empty when some layer does not tell (zstd, a trailer that is not plausible, no range support).
+     */
+    public OptionalLong uncompressedLayerBytes(ExportPlan plan) {
+        Map<Digest, Long> sizes = new HashMap<>();
+        for (ResolvedImage image : plan.images()) {
+            for (Descriptor layer : image.manifest().layers()) {
+                if (sizes.containsKey(layer.digest())) {
+                    continue;
+                }
+                long size = -1;
+                if (MediaTypes.isUncompressedLayer(layer.mediaType())) {
+                    size = layer.size();
+                } else if (MediaTypes.isGzipLayer(layer.mediaType())) {
+                    try {
+                        size = LayerUnpacker.plausibleGzipSize(plan.source().tail(image.reference(), layer, 4), layer);
+                    } catch (RuntimeException e) {
+                        size = -1; // a hint the registry cannot give is only a size we do not know
+                    }
+                }
+                if (size < 0) {
+                    return OptionalLong.empty();
+                }
+                sizes.put(layer.digest(), size);
+            }
+        }
+        return OptionalLong.of(sizes.values().stream().mapToLong(Long::longValue).sum());
     }
 
     /**

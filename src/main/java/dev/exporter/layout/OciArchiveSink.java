@@ -20,7 +20,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -54,7 +53,7 @@ public final class OciArchiveSink implements ImageSink {
     public void write(ExportPlan plan, Downloads downloads) throws IOException {
         if (out.file() == null) {
             Map<Digest, Path> blobs = LayoutContent.fetchAll(plan, downloads, downloads.cacheOrWork());
-            OciLayoutWriter.writeTar(LayoutContent.names(plan), blobs, out.channel());
+            OciLayoutWriter.writeTar(LayoutContent.names(plan), LayoutContent.referrers(plan), blobs, out.channel());
         } else {
             writeInPlace(plan, downloads);
         }
@@ -63,23 +62,18 @@ public final class OciArchiveSink implements ImageSink {
     private void writeInPlace(ExportPlan plan, Downloads downloads) throws IOException {
         BlobStore manifests = new BlobStore(downloads.work().resolve("manifests"));
         Map<Digest, Path> manifestFiles = LayoutContent.storeManifests(plan, manifests);
-        Map<Digest, Descriptor> blobs = new LinkedHashMap<>();
-        Map<Digest, ImageReference> repositories = new HashMap<>();
-        for (ResolvedImage image : plan.images()) {
-            for (Descriptor blob : image.blobs()) {
-                if (!manifestFiles.containsKey(blob.digest()) && blobs.putIfAbsent(blob.digest(), blob) == null) {
-                    repositories.put(blob.digest(), image.reference());
-                }
-            }
-        }
+        Map<Digest, Map.Entry<ImageReference, Descriptor>> blobs = LayoutContent.blobs(plan);
+        blobs.keySet().removeAll(manifestFiles.keySet());
         Map<Digest, Long> sizes = new HashMap<>();
-        blobs.forEach((digest, blob) -> sizes.put(digest, blob.size()));
-        Map<Digest, Long> offsets = OciLayoutWriter.writeTar(LayoutContent.names(plan), manifestFiles, sizes, out.channel());
+        blobs.forEach((digest, blob) -> sizes.put(digest, blob.getValue().size()));
+        Map<Digest, Long> offsets = OciLayoutWriter.writeTar(LayoutContent.names(plan), LayoutContent.referrers(plan),
+                manifestFiles, sizes, out.channel());
         BlobStore cache = downloads.cacheStore();
         try (BlobFetcher fetcher = downloads.fetcher(cache != null ? cache : manifests)) {
             List<CompletableFuture<?>> fetches = new ArrayList<>();
-            blobs.forEach((digest, blob) -> {
-                ImageReference repository = repositories.get(digest);
+            blobs.forEach((digest, source) -> {
+                ImageReference repository = source.getKey();
+                Descriptor blob = source.getValue();
                 long offset = offsets.get(digest);
                 fetches.add(cache == null
                         ? fetcher.download(repository, blob, Landing.region(out.file(), offset), null)

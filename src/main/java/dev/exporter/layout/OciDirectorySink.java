@@ -51,7 +51,7 @@ public final class OciDirectorySink implements ImageSink {
         for (Path blob : LayoutContent.fetchAll(plan, downloads, new BlobStore(blobs(dir))).values()) {
             readableByAll(blob);
         }
-        OciLayoutWriter.updateDirectory(dir, LayoutContent.names(plan));
+        OciLayoutWriter.updateDirectory(dir, LayoutContent.names(plan), LayoutContent.referrers(plan));
     }
 
     /**

@@ -39,8 +39,10 @@ import java.util.Optional;
  * writes), which is kept as that bare tag since the layout does not say which repository it belongs to. Its root
  * is the manifest or index the entry points at; its images are the image manifests under it (through nested
  * indexes) whose manifest and config blobs the layout holds, so a layout that kept only some platforms of an index
- * lists just those. Manifests of other artifacts (attestations, signatures with their own config types) are not
- * images and are left out. Blobs live at {@code blobs/<algorithm>/<hex>}; the digest is validated first, so no
+ * lists just those. Artifacts (signatures, SBOMs, attestations, referrer indexes, with configs of their own types
+ * such as {@code application/vnd.oci.empty.v1+json}) are entries too, whose images are empty unless their config is
+ * an image config that fits their layers (cosign's signatures); entries without a name (referrers that only the
+ * referrers API named, see {@code OciLayoutReferrer}) have no names. Blobs live at {@code blobs/<algorithm>/<hex>}; the digest is validated first, so no
  * name taken from the layout becomes a path that leads elsewhere.
  */
 public final class OciLayoutReader implements ImageSource {
@@ -169,7 +171,16 @@ public final class OciLayoutReader implements ImageSource {
     /** Adds the images under {@code document} whose blobs are present to {@code found}. */
     private void collect(ManifestDocument document, String where, int depth, List<Image> found) throws IOException {
         if (document instanceof ImageManifest manifest) {
-            config(manifest, where).ifPresent(config -> found.add(new Image(manifest, config)));
+            if (!isArtifact(manifest)) {
+                config(manifest, where).ifPresent(config -> found.add(new Image(manifest, config)));
+                return;
+            }
+            try {
+                config(manifest, where).filter(c -> c.diffIds().size() == manifest.layers().size())
+                        .ifPresent(config -> found.add(new Image(manifest, config)));
+            } catch (ManifestException notAnImageConfig) {
+                // an artifact's config need not be an image's: the entry is there, with no image
+            }
             return;
         }
         if (depth >= MAX_NESTING) {
@@ -187,6 +198,14 @@ public final class OciLayoutReader implements ImageSource {
                 collect(resolved.get(), childWhere, depth + 1, found);
             }
         }
+    }
+
+    /**
+     * Whether a manifest is an artifact's (a signature, an SBOM, an attestation): some layer is not a filesystem
+     * layer. Its config may still be an image config (cosign's are), which then makes it an {@link Image}.
+     */
+    private static boolean isArtifact(ImageManifest manifest) {
+        return !manifest.layers().stream().allMatch(layer -> MediaTypes.isLayer(layer.mediaType()));
     }
 
     /** The manifest or index {@code descriptor} names, verified, or empty when the layout does not hold it. */

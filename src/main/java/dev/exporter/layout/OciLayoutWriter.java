@@ -33,29 +33,31 @@ public final class OciLayoutWriter {
     static final String INDEX = "index.json";
     static final String DOCKER_MANIFEST = "manifest.json";
     static final String LAYOUT_MARKER = "oci-layout";
-    private static final String CONTAINERD_NAME = "io.containerd.image.name";
-    private static final String REF_NAME = "org.opencontainers.image.ref.name";
+    static final String CONTAINERD_NAME = "io.containerd.image.name";
+    static final String REF_NAME = "org.opencontainers.image.ref.name";
     private static final byte[] LAYOUT = "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8);
 
     private OciLayoutWriter() {
     }
 
     /**
-     * Writes a layout tar. {@code blobs} maps every blob the images need (manifests, configs, layers) to its file.
+     * Writes a layout tar. {@code blobs} maps every blob the images and referrers need (manifests, configs, layers)
+     * to its file.
      */
-    public static void writeTar(List<OciLayoutImage> images, Map<Digest, Path> blobs, WritableByteChannel out)
-            throws IOException {
-        writeTar(images, blobs, Map.of(), out);
+    public static void writeTar(List<OciLayoutImage> images, List<OciLayoutReferrer> referrers, Map<Digest, Path> blobs,
+                                WritableByteChannel out) throws IOException {
+        writeTar(images, referrers, blobs, Map.of(), out);
     }
 
     /**
      * Writes a layout tar in which the blobs of {@code reserved} (digest to size) are left as holes of their exact
      * size, for downloads to fill in place; returns each one's offset in the file. {@code out} must be a
      * {@link java.nio.channels.FileChannel} of an empty file. The result is byte-identical to
-     * {@link #writeTar(List, Map, WritableByteChannel)} once every hole holds its blob.
+     * {@link #writeTar(List, List, Map, WritableByteChannel)} once every hole holds its blob.
      */
-    public static Map<Digest, Long> writeTar(List<OciLayoutImage> images, Map<Digest, Path> files,
-                                             Map<Digest, Long> reserved, WritableByteChannel out) throws IOException {
+    public static Map<Digest, Long> writeTar(List<OciLayoutImage> images, List<OciLayoutReferrer> referrers,
+                                             Map<Digest, Path> files, Map<Digest, Long> reserved,
+                                             WritableByteChannel out) throws IOException {
         Map<String, Object> entries = new TreeMap<>();
         Map<String, Digest> reservedNames = new HashMap<>();
         files.forEach((digest, file) -> entries.put(blobPath(digest), file));
@@ -63,7 +65,7 @@ public final class OciLayoutWriter {
             entries.put(blobPath(digest), size);
             reservedNames.put(blobPath(digest), digest);
         });
-        entries.put(INDEX, Json.write(index(null, images)));
+        entries.put(INDEX, Json.write(index(null, images, referrers)));
         entries.put(DOCKER_MANIFEST, Json.withNewline(Json.write(dockerManifest(null, images))));
         entries.put(LAYOUT_MARKER, LAYOUT);
         Map<Digest, Long> offsets = new HashMap<>();
@@ -95,16 +97,18 @@ public final class OciLayoutWriter {
     }
 
     /**
-     * Adds {@code images} to the layout in {@code dir}, whose {@code blobs/} already hold every blob they need.
-     * Entries for the same names are replaced, all others kept; {@code index.json} and {@code manifest.json} are
+     * Adds {@code images} and {@code referrers} to the layout in {@code dir}, whose {@code blobs/} already hold every
+     * blob they need. Entries for the same names (for referrers-API entries: the same manifest, subject and
+     * repository) are replaced, all others kept; {@code index.json} and {@code manifest.json} are
      * replaced atomically, under a lock, so concurrent exports into one folder keep every entry.
      */
-    public static void updateDirectory(Path dir, List<OciLayoutImage> images) throws IOException {
+    public static void updateDirectory(Path dir, List<OciLayoutImage> images, List<OciLayoutReferrer> referrers)
+            throws IOException {
         Files.createDirectories(dir);
         try (LayoutLock lock = LayoutLock.acquire(dir, LAYOUT)) {
             JsonNode oldIndex = read(dir.resolve(INDEX));
             JsonNode oldManifest = read(dir.resolve(DOCKER_MANIFEST));
-            writeAtomically(dir.resolve(INDEX), Json.write(index(oldIndex, images)));
+            writeAtomically(dir.resolve(INDEX), Json.write(index(oldIndex, images, referrers)));
             writeAtomically(dir.resolve(DOCKER_MANIFEST), Json.withNewline(Json.write(dockerManifest(oldManifest, images))));
         }
     }
@@ -117,11 +121,22 @@ public final class OciLayoutWriter {
     /**
      * {@code index.json}: one entry per full name. An existing entry is replaced when either of its names is a new
      * image's full name, so entries written before {@code ref.name} became the full reference (it was the bare tag)
-     * are replaced too; other entries are kept as they are.
+     * are replaced too; other entries are kept as they are. Referrers follow the images (see {@link OciLayoutReferrer}).
      */
-    private static ObjectNode index(JsonNode existing, List<OciLayoutImage> images) {
+    private static ObjectNode index(JsonNode existing, List<OciLayoutImage> images, List<OciLayoutReferrer> referrers) {
         Set<String> replaced = new HashSet<>();
         images.forEach(image -> replaced.add(image.fullName()));
+        Set<String> subjects = new HashSet<>();
+        for (OciLayoutReferrer referrer : referrers) {
+            String name = referrer.annotations().get(CONTAINERD_NAME);
+            if (name != null) {
+                replaced.add(name);
+            }
+            if (referrer.annotations().containsKey(OciLayoutReferrer.SUBJECT)) {
+                subjects.add(subjectKey(referrer.root().digest().toString(), referrer.annotations().get(OciLayoutReferrer.SUBJECT),
+                        referrer.annotations().get(OciLayoutReferrer.REPOSITORY)));
+            }
+        }
         ObjectNode index = Json.object();
         index.put("schemaVersion", 2);
         index.put("mediaType", MediaTypes.OCI_INDEX);
@@ -130,7 +145,10 @@ public final class OciLayoutWriter {
             for (JsonNode entry : existing.path("manifests")) {
                 JsonNode annotations = entry.path("annotations");
                 if (!replaced.contains(annotations.path(CONTAINERD_NAME).asText(null))
-                        && !replaced.contains(annotations.path(REF_NAME).asText(null))) {
+                        && !replaced.contains(annotations.path(REF_NAME).asText(null))
+                        && !subjects.contains(subjectKey(entry.path("digest").asText(),
+                        annotations.path(OciLayoutReferrer.SUBJECT).asText(null),
+                        annotations.path(OciLayoutReferrer.REPOSITORY).asText(null)))) {
                     manifests.add(entry);
                 }
             }
@@ -150,7 +168,22 @@ public final class OciLayoutWriter {
                 annotations.put(REF_NAME, image.refName());
             }
         }
+        for (OciLayoutReferrer referrer : referrers) {
+            ObjectNode entry = manifests.addObject();
+            entry.put("mediaType", referrer.root().mediaType());
+            entry.put("digest", referrer.root().digest().toString());
+            entry.put("size", referrer.root().size());
+            if (referrer.artifactType() != null) {
+                entry.put("artifactType", referrer.artifactType());
+            }
+            ObjectNode annotations = entry.putObject("annotations");
+            referrer.annotations().forEach(annotations::put);
+        }
         return index;
+    }
+
+    private static String subjectKey(String digest, String subject, String repository) {
+        return subject == null ? null : digest + " " + subject + " " + repository;
     }
 
     /** Docker's {@code manifest.json}: one entry per config, names merged; names now given to other images move. */

@@ -69,6 +69,11 @@ public final class TagLister {
      * The scheme of an absolute link is ignored: the client keeps using the one it settled on for the registry.
      */
     static String nextPath(ImageReference repository, String current, String link) {
+        return nextPath(repository, current, link, TagsPage.describe(repository));
+    }
+
+    /** {@link #nextPath(ImageReference, String, String)} for any paginated listing, {@code action} naming it in errors. */
+    static String nextPath(ImageReference repository, String current, String link, String action) {
         URI next;
         try {
             URI base = URI.create("http://" + repository.apiHost() + current);
@@ -76,14 +81,14 @@ public final class TagLister {
             next = link.trim().startsWith("?") ? URI.create("http://" + repository.apiHost() + base.getRawPath() + link.trim())
                     : base.resolve(link.trim());
         } catch (IllegalArgumentException e) {
-            throw badLink(repository, link, "not a valid URI");
+            throw badLink(action, link, "not a valid URI");
         }
         if (next.getRawAuthority() == null || !sameHost(next, repository.apiHost())) {
-            throw badLink(repository, link, "it leads away from " + repository.apiHost());
+            throw badLink(action, link, "it leads away from " + repository.apiHost());
         }
         String path = next.getRawPath();
         if (path == null || !path.startsWith("/v2/")) {
-            throw badLink(repository, link, "it is not a registry API path");
+            throw badLink(action, link, "it is not a registry API path");
         }
         return next.getRawQuery() == null ? path : path + "?" + next.getRawQuery();
     }
@@ -99,8 +104,8 @@ public final class TagLister {
                 + " tags or " + MAX_TAG_BYTES / (1024 * 1024) + " MiB of tag names; giving up");
     }
 
-    private static RegistryException badLink(ImageReference repository, String link, String why) {
-        return new RegistryException(Kind.PROTOCOL, 0, TagsPage.describe(repository)
+    private static RegistryException badLink(String action, String link, String why) {
+        return new RegistryException(Kind.PROTOCOL, 0, action
                 + ": cannot follow the next-page link '" + Printable.fragment(link) + "': " + why);
     }
 }

@@ -1,6 +1,7 @@
 package dev.exporter.transfer;
 
 import com.github.luben.zstd.ZstdInputStream;
+import dev.exporter.image.Descriptor;
 import dev.exporter.reference.Digest;
 
 import java.io.BufferedInputStream;
@@ -98,6 +99,16 @@ public final class LayerUnpacker {
             return -1;
         }
         return (tail[0] & 0xffL) | (tail[1] & 0xffL) << 8 | (tail[2] & 0xffL) << 16 | (tail[3] & 0xffL) << 24;
+    }
+
+    /**
+     * The uncompressed size a gzip layer's trailer tells, or -1 when it is not plausible for the blob: a whole
+     * number of tar blocks, not far below the compressed size (a trailer counts modulo 2^32, and several members
+     * only count the last).
+     */
+    public static long plausibleGzipSize(byte[] tail, Descriptor blob) {
+        long size = gzipSize(tail);
+        return size >= 0 && size % 512 == 0 && size >= blob.size() / 2 ? size : -1;
     }
 
     /** A failure to write the unpacked layer: the disk's, not the input's, so not worth a retry. */

@@ -3,20 +3,28 @@ package dev.exporter.verify;
 import dev.exporter.image.ContentException;
 import dev.exporter.image.Descriptor;
 import dev.exporter.image.Image;
+import dev.exporter.image.ImageIndex;
+import dev.exporter.image.ImageManifest;
 import dev.exporter.image.ImageSource;
+import dev.exporter.image.ManifestDocument;
 import dev.exporter.image.ManifestException;
+import dev.exporter.image.MediaTypes;
 import dev.exporter.image.SourceImage;
 import dev.exporter.reference.Digest;
 import dev.exporter.tar.Compression;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.NoSuchFileException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -28,9 +36,12 @@ import java.util.concurrent.TimeUnit;
  * config and layer is read through the source's verifying stream (size and digest), and every layer is
  * decompressed and hashed against the config's {@code diff_ids}, as {@code docker load} would. Blobs are checked
  * concurrently, each once however many images share it. Manifests and indexes were verified when the source
- * opened them.
+ * opened them. Artifacts (signatures, SBOMs, attestations) have their config and layers checked against digest and
+ * size.
  */
 public final class ArchiveCheck {
+
+    private static final int MAX_NESTING = 8;
 
     /**
      * What checking one image found.
@@ -61,14 +72,20 @@ public final class ArchiveCheck {
         try {
             Map<Digest, CompletableFuture<Digest>> checks = new HashMap<>();
             List<Map<Descriptor, Digest>> expected = new ArrayList<>();
+            List<List<String>> early = new ArrayList<>();
             for (SourceImage image : source.images()) {
                 Map<Descriptor, Digest> blobs = new LinkedHashMap<>();
+                Set<Digest> covered = new HashSet<>();
                 for (Image platform : image.images()) {
+                    covered.add(platform.manifest().digest());
                     blobs.put(platform.manifest().config(), null);
                     for (int i = 0; i < platform.manifest().layers().size(); i++) {
                         blobs.put(platform.manifest().layers().get(i), platform.config().diffIds().get(i));
                     }
                 }
+                List<String> unreadable = new ArrayList<>();
+                artifactBlobs(image.root(), covered, blobs, 0, unreadable);
+                early.add(unreadable);
                 blobs.forEach((blob, diffId) -> checks.computeIfAbsent(blob.digest(), d -> CompletableFuture.supplyAsync(
                         () -> check(blob, diffId != null), pool)));
                 expected.add(blobs);
@@ -76,7 +93,7 @@ public final class ArchiveCheck {
             List<ImageResult> results = new ArrayList<>();
             List<SourceImage> images = source.images();
             for (int n = 0; n < images.size(); n++) {
-                List<String> problems = new ArrayList<>();
+                List<String> problems = new ArrayList<>(early.get(n));
                 long bytes = 0;
                 for (Map.Entry<Descriptor, Digest> e : expected.get(n).entrySet()) {
                     bytes += e.getKey().size();
@@ -92,6 +109,42 @@ public final class ArchiveCheck {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /**
+     * Adds the config and layers of every manifest under {@code document} that is not an image (a signature, an
+     * SBOM, an attestation the source holds): they are checked against digest and size only. Index entries the
+     * source does not hold are left out, as the source's images leave them (a layout may keep only some platforms).
+     */
+    private void artifactBlobs(ManifestDocument document, Set<Digest> covered, Map<Descriptor, Digest> blobs, int depth,
+                               List<String> problems) {
+        if (document instanceof ImageManifest manifest) {
+            if (covered.add(manifest.digest())) {
+                blobs.putIfAbsent(manifest.config(), null);
+                manifest.layers().forEach(layer -> blobs.putIfAbsent(layer, null));
+            }
+            return;
+        }
+        if (depth >= MAX_NESTING) {
+            return;
+        }
+        for (Descriptor child : ((ImageIndex) document).manifests()) {
+            if (covered.contains(child.digest())
+                    || !MediaTypes.isImageManifest(child.mediaType()) && !MediaTypes.isIndex(child.mediaType())) {
+                continue;
+            }
+            ManifestDocument manifest;
+            try (InputStream in = source.open(child)) {
+                manifest = ManifestDocument.parse(in.readNBytes(ManifestDocument.MAX_SIZE + 1), child.mediaType(),
+                        "manifest " + child.digest());
+            } catch (FileNotFoundException | NoSuchFileException absent) {
+                continue;
+            } catch (IOException | ContentException | ManifestException e) {
+                problems.add(e instanceof IOException ? "manifest " + child.digest() + ": " + message(e) : e.getMessage());
+                continue;
+            }
+            artifactBlobs(manifest, covered, blobs, depth + 1, problems);
         }
     }
 

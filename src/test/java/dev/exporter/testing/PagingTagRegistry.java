@@ -3,12 +3,8 @@ package dev.exporter.testing;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -16,8 +12,6 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * An in-process fake of the one registry call distribution 2.8 cannot be made to paginate:
@@ -43,25 +37,15 @@ public final class PagingTagRegistry implements AutoCloseable {
     private final List<String> tags;
     private final int defaultPageSize;
     private final LinkStyle style;
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final LoopbackServer server;
     private final List<String> requests = Collections.synchronizedList(new ArrayList<>());
 
-    private PagingTagRegistry(String repository, List<String> tags, int defaultPageSize, LinkStyle style)
-            throws IOException {
+    private PagingTagRegistry(String repository, List<String> tags, int defaultPageSize, LinkStyle style) {
         this.repository = repository;
         this.tags = tags.stream().sorted().toList();
         this.defaultPageSize = defaultPageSize;
         this.style = style;
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 16);
-        this.executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "paging-tag-registry");
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        server.createContext("/", this::handle);
-        server.start();
+        this.server = LoopbackServer.start("paging-tag-registry", 2, this::handle);
     }
 
     /**
@@ -70,16 +54,12 @@ public final class PagingTagRegistry implements AutoCloseable {
      * @param defaultPageSize page size when a request has no {@code n}
      */
     public static PagingTagRegistry start(String repository, List<String> tags, int defaultPageSize, LinkStyle style) {
-        try {
-            return new PagingTagRegistry(repository, tags, defaultPageSize, style);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the paging tag registry", e);
-        }
+        return new PagingTagRegistry(repository, tags, defaultPageSize, style);
     }
 
     /** {@code 127.0.0.1:PORT}, as used in image references. */
     public String hostPort() {
-        return "127.0.0.1:" + server.getAddress().getPort();
+        return server.hostPort();
     }
 
     /** Path and query of every tag-list request so far, in order. */
@@ -130,7 +110,8 @@ public final class PagingTagRegistry implements AutoCloseable {
         };
     }
 
-    private static Map<String, String> params(String query) {
+    /** A query string's parameters, decoded (the fakes' shared parser). */
+    static Map<String, String> params(String query) {
         Map<String, String> params = new HashMap<>();
         if (query != null) {
             for (String pair : query.split("&")) {
@@ -153,7 +134,6 @@ public final class PagingTagRegistry implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        server.close();
     }
 }
