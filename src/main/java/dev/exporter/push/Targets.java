@@ -50,40 +50,90 @@ public final class Targets {
     }
 
     /**
-     * Signatures, attestations and SBOMs stored under cosign's tag schema ({@code sha256-HEX.sig}, {@code .att},
-     * {@code .sbom}) and the referrers fallback tag ({@code sha256-HEX}) follow the image they belong to: same
-     * repositories, same tag, pushed after it. Those whose image is not pushed stay behind.
+     * Signatures, attestations and SBOMs follow the image they belong to, pushed after it into the same
+     * repositories: those stored under cosign's tag schema ({@code sha256-HEX.sig}, {@code .att}, {@code .sbom}) or
+     * as the referrers fallback tag ({@code sha256-HEX}) keep their tag; those found through the referrers API (no
+     * name, a {@code subject}) go by digest. Their own attachments (a signature of an SBOM) follow them in turn.
+     * Those whose image is not pushed stay behind.
      */
     private static List<PushJob> withAttachments(List<PushJob> jobs, List<SourceImage> attachments) {
         List<PushJob> all = new ArrayList<>(jobs);
-        for (SourceImage attachment : attachments) {
-            Map<String, ImageReference> targets = new LinkedHashMap<>();
-            for (ImageReference name : names(attachment)) {
-                String subject = "sha256:" + name.tag().substring("sha256-".length()).replaceFirst("\\..*$", "");
-                for (PushJob job : jobs) {
-                    if (job.image().root().digest().toString().equals(subject) || job.image().images().stream()
-                            .anyMatch(i -> i.manifest().digest().toString().equals(subject))) {
-                        for (ImageReference where : job.targets()) {
-                            ImageReference moved = new ImageReference(where.registry(), where.repository(), name.tag(), null);
+        List<SourceImage> waiting = new ArrayList<>(attachments);
+        for (boolean progress = true; progress && !waiting.isEmpty(); ) {
+            progress = false;
+            for (java.util.Iterator<SourceImage> it = waiting.iterator(); it.hasNext(); ) {
+                SourceImage attachment = it.next();
+                Map<String, ImageReference> targets = new LinkedHashMap<>();
+                for (PushJob job : List.copyOf(all)) {
+                    if (!belongsTo(attachment, job.image())) {
+                        continue;
+                    }
+                    for (ImageReference where : job.targets()) {
+                        for (String tag : attachmentTags(attachment)) {
+                            ImageReference moved = new ImageReference(where.registry(), where.repository(), tag, null);
+                            targets.putIfAbsent(moved.toString(), moved);
+                        }
+                        if (attachmentTags(attachment).isEmpty()) {
+                            ImageReference moved = new ImageReference(where.registry(), where.repository(), null,
+                                    attachment.root().digest());
                             targets.putIfAbsent(moved.toString(), moved);
                         }
                     }
                 }
-            }
-            if (!targets.isEmpty()) {
-                all.add(new PushJob(attachment, List.copyOf(targets.values())));
+                if (!targets.isEmpty()) {
+                    all.add(new PushJob(attachment, List.copyOf(targets.values())));
+                    it.remove();
+                    progress = true;
+                }
             }
         }
         return all;
     }
 
+    /** Whether {@code attachment} refers to {@code image}: by its tag's digest, or by its manifest's subject. */
+    private static boolean belongsTo(SourceImage attachment, SourceImage image) {
+        java.util.Set<String> subjects = new java.util.HashSet<>();
+        attachmentTags(attachment).forEach(tag -> subjects.add("sha256:"
+                + tag.substring("sha256-".length()).replaceFirst("\\..*$", "")));
+        String subject = subject(attachment);
+        if (subject != null) {
+            subjects.add(subject);
+        }
+        return subjects.contains(image.root().digest().toString())
+                || image.images().stream().anyMatch(i -> subjects.contains(i.manifest().digest().toString()))
+                || image.root() instanceof dev.exporter.image.ImageIndex index
+                && index.manifests().stream().anyMatch(d -> subjects.contains(d.digest().toString()));
+    }
+
+    private static List<String> attachmentTags(SourceImage image) {
+        return names(image).stream().map(ImageReference::tag)
+                .filter(tag -> tag != null && ATTACHMENT_TAG.matcher(tag).matches()).toList();
+    }
+
+    /** The digest in the manifest's {@code subject} field, or null. */
+    private static String subject(SourceImage image) {
+        try {
+            String digest = dev.exporter.image.Json.parse(image.root().raw(), "manifest").path("subject")
+                    .path("digest").asText(null);
+            return digest == null || digest.isEmpty() ? null : digest;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     private static final java.util.regex.Pattern ATTACHMENT_TAG =
             java.util.regex.Pattern.compile("sha256-[0-9a-f]{64}(\\.(sig|att|sbom))?");
 
-    /** Whether every name of the image is a signature, attestation, SBOM or referrers-fallback tag. */
+    /**
+     * Whether the image belongs to another: every name is a signature, attestation, SBOM or referrers-fallback
+     * tag, or it has no name and a {@code subject} (a referrer found through the referrers API).
+     */
     static boolean isAttachment(SourceImage image) {
         List<ImageReference> names = names(image);
-        return !names.isEmpty() && names.stream().allMatch(n -> n.tag() != null && ATTACHMENT_TAG.matcher(n.tag()).matches());
+        if (names.isEmpty()) {
+            return image.names().isEmpty() && subject(image) != null;
+        }
+        return names.stream().allMatch(n -> n.tag() != null && ATTACHMENT_TAG.matcher(n.tag()).matches());
     }
 
     private static List<PushJob> mainJobs(List<SourceImage> images, String target, String to, List<String> picked,

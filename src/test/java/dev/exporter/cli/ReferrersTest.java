@@ -199,6 +199,7 @@ class ReferrersTest {
         tags.put("v1", imageDigest);
         tags.put(TestReferrer.tagFor(imageDigest), dev.exporter.testing.Digests.sha256(fallbackIndex));
         tags.put(TestReferrer.tagFor(imageDigest) + ".sig", signature.digest());
+        tags.put(TestReferrer.tagFor(sbom.digest()) + ".sig", sbomSignature.digest()); // the signature of the SBOM
         for (Map.Entry<String, String> tag : tags.entrySet()) {
             var response = pusher.getManifest(moved, tag.getKey());
             assertEquals(200, response.statusCode(), tag.getKey());

@@ -17,9 +17,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TargetsTest {
 
     private static SourceImage image(String seed, String... names) {
+        return referrer(seed, null, names);
+    }
+
+    /** A manifest whose {@code subject} is {@code subject} (null for none). */
+    private static SourceImage referrer(String seed, String subject, String... names) {
         String json = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":{\"mediaType\":\""
                 + MediaTypes.OCI_CONFIG + "\",\"size\":2,\"digest\":\"sha256:" + "0".repeat(63) + seed.length()
-                + "\"},\"layers\":[],\"annotations\":{\"seed\":\"" + seed + "\"}}";
+                + "\"},\"layers\":[]," + (subject == null ? "" : "\"subject\":{\"mediaType\":\"" + MediaTypes.OCI_MANIFEST
+                + "\",\"size\":1,\"digest\":\"" + subject + "\"},") + "\"annotations\":{\"seed\":\"" + seed + "\"}}";
         ManifestDocument root = ManifestDocument.parse(json.getBytes(StandardCharsets.UTF_8), MediaTypes.OCI_MANIFEST, seed);
         return new SourceImage(List.of(names), root, List.of());
     }
@@ -94,5 +100,17 @@ class TargetsTest {
 
         assertEquals(List.of("h:2/moved/app:2", "h:2/moved/app:sha256-" + hex + ".sig", "h:2/moved/app:sha256-" + hex),
                 targets(jobs));
+    }
+
+    @Test
+    void aSignatureOfAnSbom_andReferrersFoundOnlyThroughTheApi_followTheirImageToo() {
+        SourceImage app = image("app", "h:1/team/app:1");
+        SourceImage sbom = referrer("sbom", app.root().digest().toString());
+        SourceImage sbomSignature = image("sbom-sig", "h:1/team/app:sha256-" + sbom.root().digest().hex() + ".sig");
+
+        List<PushJob> jobs = Targets.jobs(List.of(sbomSignature, sbom, app), null, "h:2/m", List.of(), "x");
+
+        assertEquals(List.of("h:2/m/team/app:1", "h:2/m/team/app@" + sbom.root().digest(),
+                "h:2/m/team/app:sha256-" + sbom.root().digest().hex() + ".sig"), targets(jobs));
     }
 }
