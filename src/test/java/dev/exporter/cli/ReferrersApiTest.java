@@ -197,5 +197,18 @@ class ReferrersApiTest {
         assertTrue(requests.stream().noneMatch(r -> r.endsWith("/manifests/sha256-" + hex)),
                 "no fallback tag where the API answers: " + requests);
         assertTrue(requests.stream().noneMatch(r -> r.startsWith("GET ") && r.contains("/manifests/sha256-")), requests.toString());
+
+        // push puts every API-only referrer (and the signature of one) into the image's new repository, by digest
+        dev.exporter.testing.LocalRegistry real = SharedRegistries.anonymous();
+        ExporterCli.Result pushed = ExporterCli.create().run("push", layout.toString(), "--to", real.hostPort() + "/api");
+        assertEquals(0, pushed.exitCode(), pushed.stderr());
+        RegistryPusher pusher = new RegistryPusher(real);
+        String moved = "api/" + REPO;
+        assertEquals(200, pusher.getManifest(moved, "v1").statusCode());
+        for (TestReferrer referrer : all) {
+            var response = pusher.getManifest(moved, referrer.digest());
+            assertEquals(200, response.statusCode(), referrer.digest());
+            assertArrayEquals(referrer.manifestBytes(), response.body());
+        }
     }
 }
