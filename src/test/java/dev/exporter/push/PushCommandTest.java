@@ -202,6 +202,32 @@ class PushCommandTest {
     }
 
     @Test
+    void airGapWalkthrough_list_bundle_verify_push_keepsTheLockedDigests() throws java.io.IOException {
+        Path list = dir.resolve("images.txt");
+        java.nio.file.Files.writeString(list, "# the product\n" + imageRef + "\n\n  " + indexRef + "  \n");
+        Path bundle = dir.resolve("bundle.tar.gz");
+        Path lock = dir.resolve("images.lock");
+
+        ExporterCli.Result exported = ExporterCli.create().workDir(dir).run("-f", list.toString(), "--format", "oci",
+                "--all-platforms", "-o", bundle.toString(), "--digestfile", lock.toString(), "-q", "--no-cache");
+        ExporterCli.Result verified = ExporterCli.create().workDir(dir).run("verify", bundle.toString());
+        String prefix = origin.hostPort() + "/" + repo();
+        ExporterCli.Result pushed = push(bundle.toString(), "--to", prefix);
+
+        assertEquals(0, exported.exitCode(), exported.stderr());
+        assertEquals(0, verified.exitCode(), verified.stderr() + verified.stdoutText());
+        assertEquals(0, pushed.exitCode(), pushed.stderr());
+        List<String> locked = java.nio.file.Files.readAllLines(lock);
+        assertEquals(2, locked.size(), locked.toString());
+        for (String line : locked) {
+            String name = line.substring(0, line.indexOf('@'));
+            String digest = line.substring(line.indexOf('@') + 1);
+            String target = prefix + "/" + name.substring(name.indexOf('/') + 1);
+            assertEquals(digest, skopeoDigest(origin, target), target);
+        }
+    }
+
+    @Test
     void targetWithSeveralImages_isAUsageErrorNamingThem() {
         Path archive = dir.resolve("two.tar");
         assertEquals(0, ExporterCli.create().workDir(dir).run(imageRef, indexRef, "-q", "--no-cache", "--format", "oci",
