@@ -85,7 +85,8 @@ final class ImageArgument {
             } catch (ImagesFile.BadList e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             } catch (IOException e) {
-                throw new ParameterException(spec.commandLine(), "--images-file " + imagesFile + ": " + Cli.message(e));
+                throw new ParameterException(spec.commandLine(), "--images-file " + imagesFile + ": "
+                        + dev.exporter.transfer.FileErrors.reason(e));
             }
         }
     }
