@@ -247,7 +247,13 @@ public final class Pusher {
                 }
             }
             String reference = target.tag() != null ? target.tag() : root.digest().toString();
-            client.call(target, new ManifestPusher(target, reference, root.raw(), root.mediaType()));
+            ManifestPusher.Pushed pushed = client.call(target, new ManifestPusher(target, reference, root.raw(),
+                    root.mediaType()));
+            Digest subject = target.tag() == null ? FallbackTag.subject(root) : null;
+            if (subject != null && pushed.subject() == null) {
+                // a referrer known only by its subject, into a registry without the referrers API
+                FallbackTag.add(client, target, root, subject);
+            }
             long bytes = pushedBlobs.stream().mapToLong(Descriptor::size).sum();
             results.add(new PushResult(target, root.digest(), root.digest().equals(planned.job().image().root().digest()),
                     documents.size(), pushedBlobs.size(), bytes));

@@ -210,5 +210,24 @@ class ReferrersApiTest {
             assertEquals(200, response.statusCode(), referrer.digest());
             assertArrayEquals(referrer.manifestBytes(), response.body());
         }
+        // distribution 2.8 has no referrers API: the fallback tags list them, as the spec tells clients to keep them
+        // (each under the subject its own manifest names)
+        java.util.Map<String, java.util.Set<String>> bySubject = new java.util.HashMap<>();
+        for (TestReferrer referrer : all) {
+            String subject = Json.parse(referrer.manifestBytes(), "referrer").path("subject").path("digest").asText();
+            bySubject.computeIfAbsent(subject, k -> new java.util.HashSet<>()).add(referrer.digest());
+        }
+        for (java.util.Map.Entry<String, java.util.Set<String>> subject : bySubject.entrySet()) {
+            assertEquals(subject.getValue(), fallbackDigests(pusher, moved, subject.getKey()), subject.getKey());
+        }
+    }
+
+    /** The digests the fallback index {@code sha256-HEX} of {@code subject} lists. */
+    private static java.util.Set<String> fallbackDigests(RegistryPusher pusher, String repository, String subject) {
+        var response = pusher.getManifest(repository, "sha256-" + subject.substring("sha256:".length()));
+        assertEquals(200, response.statusCode(), "fallback tag of " + subject);
+        java.util.Set<String> digests = new java.util.HashSet<>();
+        Json.parse(response.body(), "fallback index").get("manifests").forEach(m -> digests.add(m.get("digest").asText()));
+        return digests;
     }
 }
