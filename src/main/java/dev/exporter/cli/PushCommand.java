@@ -59,7 +59,7 @@ public final class PushCommand implements Callable<Integer> {
 
     @Option(names = "--image", paramLabel = "NAME",
             description = "Push only the image saved under NAME (repeatable), e.g. alpine:3.14.")
-    List<String> images = new ArrayList<>();
+    List<String> picked = new ArrayList<>();
 
     @Option(names = {"-j", "--jobs"}, paramLabel = "N", defaultValue = "4",
             description = "Concurrent blob uploads (default: ${DEFAULT-VALUE}).")
@@ -89,7 +89,7 @@ public final class PushCommand implements Callable<Integer> {
         String what = source.toString();
         List<PushJob> jobList;
         try {
-            jobList = Targets.jobs(images.images(), target, to, images(), what);
+            jobList = Targets.jobs(images.images(), target, to, picked, what);
         } catch (Targets.Usage e) {
             throw new ParameterException(spec.commandLine(), Printable.line(e.getMessage()));
         }
@@ -147,10 +147,6 @@ public final class PushCommand implements Callable<Integer> {
             rewritten.add(new PushJob(job.image(), targets));
         }
         return rewritten;
-    }
-
-    private List<String> images() {
-        return images;
     }
 
     private ImageSource open(Path work) throws IOException {
