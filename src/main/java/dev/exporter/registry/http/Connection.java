@@ -42,6 +42,11 @@ final class Connection implements Closeable, Watchdog.Watched {
     private volatile long windowWaited;
     /** Why the watchdog cut the connection, or null. */
     private volatile String cut;
+    /** When the write under way began, or 0 when none is; a write may wait at most the read timeout. */
+    private volatile long writingSince;
+    private volatile long writeTimeoutMillis = Long.MAX_VALUE;
+    /** Why the watchdog cut a write, or null. */
+    private volatile String writeCut;
 
     Connection(String origin, Socket socket, Socket tcp, HttpProxy forwardProxy, Pace pace) throws IOException {
         this.origin = origin;
@@ -51,12 +56,17 @@ final class Connection implements Closeable, Watchdog.Watched {
         this.pace = pace;
         // Reads at least as large as the buffer go straight into the caller's array.
         this.in = new BufferedInputStream(new Paced(socket.getInputStream()), READ_BUFFER);
-        this.out = new BufferedOutputStream(socket.getOutputStream(), 8 * 1024);
+        this.out = new BufferedOutputStream(new TimedWrites(socket.getOutputStream()), 8 * 1024);
         Watchdog.watch(this);
     }
 
+    /**
+     * Each read waits at most {@code millis}, and so does each write: a socket's read timeout does not apply to
+     * writes, so without the watchdog a server that stops reading an upload would block its sender forever.
+     */
     void timeout(long millis) throws SocketException {
         socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, millis)));
+        writeTimeoutMillis = Math.max(1, millis);
     }
 
     /** Starts an exchange's wait for its answer: the head and a small body must be in within the deadline. */
@@ -119,6 +129,11 @@ final class Connection implements Closeable, Watchdog.Watched {
 
     @Override
     public void check(long now) {
+        long writing = writingSince;
+        if (writing != 0 && writeCut == null && now - writing >= writeTimeoutMillis * 1_000_000) {
+            writeCut = "the server accepted nothing of the request for " + writeTimeoutMillis / 1000 + " s";
+            closeQuietly(tcp);
+        }
         long since = readingSince;
         if (since != 0 && cut == null) {
             String why = overdue(now, now - since);
@@ -204,6 +219,50 @@ final class Connection implements Closeable, Watchdog.Watched {
         @Override
         public int available() throws IOException {
             return raw.available();
+        }
+    }
+
+    /** The socket's writes, each watched: one the server does not take within the timeout is cut. */
+    private final class TimedWrites extends java.io.FilterOutputStream {
+
+        TimedWrites(OutputStream raw) {
+            super(raw);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            long start = System.nanoTime();
+            writingSince = start == 0 ? 1 : start;
+            try {
+                out.write(b, off, len);
+            } catch (IOException e) {
+                throw writeFailure(e);
+            } finally {
+                writingSince = 0;
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                throw writeFailure(e);
+            }
+        }
+
+        private IOException writeFailure(IOException e) {
+            if (writeCut == null) {
+                return e;
+            }
+            java.net.SocketTimeoutException stalled = new java.net.SocketTimeoutException(writeCut);
+            stalled.initCause(e);
+            return stalled;
         }
     }
 

@@ -173,7 +173,7 @@ public final class HttpTransport implements Closeable {
         }
     }
 
-    private void writeRequest(Connection connection, Request request) throws IOException {
+    private static void writeRequest(Connection connection, Request request) throws IOException {
         URI uri = request.uri();
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         // the Host field and a proxy's absolute form carry the port only when the URL does
@@ -187,7 +187,7 @@ public final class HttpTransport implements Closeable {
         if (proxy != null && proxy.authorization() != null) {
             head.append("Proxy-Authorization: ").append(proxy.authorization()).append("\r\n");
         }
-        OutputStream out = new StalledWriteGuard(connection.out(), connection, readTimeoutMillis);
+        OutputStream out = connection.out();
         for (Map.Entry<String, String> header : request.headers()) {
             head.append(header.getKey()).append(": ").append(header.getValue()).append("\r\n");
         }
