@@ -144,7 +144,8 @@ public final class Pusher {
                 try {
                     Futures.awaitAll(mine);
                 } catch (IOException | RuntimeException e) {
-                    throw rethrow(firstFailure.get(), e);
+                    // the failure that stopped the push, not the interrupted uploads it left behind
+                    throw Futures.rethrow(firstFailure.get() != null ? firstFailure.get() : e);
                 }
                 results.addAll(pushManifests(p, tasks));
             }
@@ -210,21 +211,6 @@ public final class Pusher {
             }
             throw e;
         }
-    }
-
-    /** The failure that stopped the push (others are its consequence: interrupted uploads). */
-    private static IOException rethrow(Throwable first, Exception seen) {
-        Throwable cause = first == null ? seen : first;
-        while (cause instanceof CompletionException && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        if (cause instanceof RuntimeException runtime) {
-            throw runtime;
-        }
-        if (cause instanceof Error error) {
-            throw error;
-        }
-        return cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
     }
 
     /** Pushes a job's manifests (its blobs are all there), children first, and its tags last. */

@@ -25,20 +25,25 @@ public final class Futures {
         try {
             CompletableFuture.anyOf(CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)), firstFailure).join();
         } catch (CompletionException | CancellationException e) {
-            Throwable cause = e;
-            while ((cause instanceof CompletionException || cause instanceof CancellationException) && cause.getCause() != null) {
-                cause = cause.getCause();
-            }
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw new IOException(cause.getMessage(), cause);
+            throw rethrow(e);
         }
+    }
+
+    /**
+     * {@code failure} as a concurrent task's caller should see it: unwrapped from the future's wrappers, thrown
+     * at once when unchecked, else returned for the caller to throw.
+     */
+    public static IOException rethrow(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof CompletionException || cause instanceof CancellationException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (cause instanceof Error error) {
+            throw error;
+        }
+        return cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
     }
 }
