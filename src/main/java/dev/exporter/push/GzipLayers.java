@@ -110,12 +110,11 @@ final class GzipLayers {
         MessageDigest sha256 = Digest.newSha256();
         long size;
         try (InputStream in = source.open(layer)) {
-            CountingOutputStream counted = new CountingOutputStream(new DigestOutputStream(
-                    new BufferedOutputStream(Files.newOutputStream(file), 1 << 20), sha256));
-            try (OutputStream gzip = Compression.GZIP.compress(counted, threads, LEVEL)) {
+            try (OutputStream gzip = Compression.GZIP.compress(new DigestOutputStream(
+                    new BufferedOutputStream(Files.newOutputStream(file), 1 << 20), sha256), threads, LEVEL)) {
                 in.transferTo(gzip);
             }
-            size = counted.count;
+            size = Files.size(file);
         } catch (IOException e) {
             Files.deleteIfExists(file);
             throw new IOException(what + ": compress layer " + layer.digest() + " into " + file + ": "
@@ -125,25 +124,5 @@ final class GzipLayers {
             throw e;
         }
         return new Compressed(Descriptor.of(MediaTypes.DOCKER_LAYER_GZIP, Digest.sha256(sha256.digest()), size), file);
-    }
-
-    private static final class CountingOutputStream extends java.io.FilterOutputStream {
-        long count;
-
-        CountingOutputStream(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count += len;
-        }
     }
 }

@@ -95,9 +95,9 @@ public final class Targets {
         java.util.Set<String> subjects = new java.util.HashSet<>();
         attachmentTags(attachment).forEach(tag -> subjects.add("sha256:"
                 + tag.substring("sha256-".length()).replaceFirst("\\..*$", "")));
-        String subject = subject(attachment);
+        dev.exporter.reference.Digest subject = FallbackTag.subject(attachment.root());
         if (subject != null) {
-            subjects.add(subject);
+            subjects.add(subject.toString());
         }
         return subjects.contains(image.root().digest().toString())
                 || image.images().stream().anyMatch(i -> subjects.contains(i.manifest().digest().toString()))
@@ -110,17 +110,6 @@ public final class Targets {
                 .filter(tag -> tag != null && ATTACHMENT_TAG.matcher(tag).matches()).toList();
     }
 
-    /** The digest in the manifest's {@code subject} field, or null. */
-    private static String subject(SourceImage image) {
-        try {
-            String digest = dev.exporter.image.Json.parse(image.root().raw(), "manifest").path("subject")
-                    .path("digest").asText(null);
-            return digest == null || digest.isEmpty() ? null : digest;
-        } catch (RuntimeException e) {
-            return null;
-        }
-    }
-
     private static final java.util.regex.Pattern ATTACHMENT_TAG =
             java.util.regex.Pattern.compile("sha256-[0-9a-f]{64}(\\.(sig|att|sbom))?");
 
@@ -131,7 +120,7 @@ public final class Targets {
     static boolean isAttachment(SourceImage image) {
         List<ImageReference> names = names(image);
         if (names.isEmpty()) {
-            return image.names().isEmpty() && subject(image) != null;
+            return image.names().isEmpty() && FallbackTag.subject(image.root()) != null;
         }
         return names.stream().allMatch(n -> n.tag() != null && ATTACHMENT_TAG.matcher(n.tag()).matches());
     }
