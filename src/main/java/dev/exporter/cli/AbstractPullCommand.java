@@ -63,12 +63,8 @@ abstract class AbstractPullCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "Print nothing but errors.")
     boolean quiet;
 
-    @Option(names = "--cache", paramLabel = "DIR",
-            description = "Blob cache shared between runs (default: $XDG_CACHE_HOME/exporter or ~/.cache/exporter).")
-    Path cache;
-
-    @Option(names = "--no-cache", description = "Download into a temporary folder and keep nothing.")
-    boolean noCache;
+    @Mixin
+    CacheOptions cache;
 
     @Mixin
     RegistryOptions registry;
@@ -123,7 +119,7 @@ abstract class AbstractPullCommand implements Callable<Integer> {
                 : target.toAbsolutePath().getParent();
         // A dry run writes nothing, not even configs into the cache or the layout being added to.
         Exporter exporter = new Exporter(sources.pullSources(registry, references),
-                new ExportOptions(wanted, allPlatforms, jobs, workParent, bundle.dryRun ? null : cacheDir(), counter));
+                new ExportOptions(wanted, allPlatforms, jobs, workParent, bundle.dryRun ? null : cache.folder(), counter));
         long start = System.nanoTime();
         ExportPlan resolved = exporter.plan(references, format == OutputFormat.oci_dir && !bundle.dryRun
                 ? List.of(OciDirectorySink.blobs(target)) : List.of());
@@ -194,22 +190,6 @@ abstract class AbstractPullCommand implements Callable<Integer> {
             throw usage("several --platform values need --format oci or oci-dir: a docker archive holds one platform per image");
         }
         return wanted;
-    }
-
-    /** The blob cache folder, or null with --no-cache. */
-    private Path cacheDir() {
-        if (noCache) {
-            if (cache != null) {
-                throw usage("--cache and --no-cache exclude each other");
-            }
-            return null;
-        }
-        if (cache != null) {
-            return cache;
-        }
-        String xdg = RegistryOptions.environment.get("XDG_CACHE_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-        return base.resolve("exporter");
     }
 
     private ParameterException usage(String message) {

@@ -69,6 +69,9 @@ public final class PushCommand implements Callable<Integer> {
     boolean quiet;
 
     @Mixin
+    CacheOptions cache;
+
+    @Mixin
     RegistryOptions registry;
 
     @Override
@@ -76,16 +79,17 @@ public final class PushCommand implements Callable<Integer> {
         if (jobs < 1 || jobs > 64) {
             throw new ParameterException(spec.commandLine(), "--jobs must be between 1 and 64, got " + jobs);
         }
+        Path cacheFolder = cache.folder();
         Path tmp = RegistryOptions.tempFolder();
         Path work = TempPaths.createDirectory(tmp, ".exporter-push-");
         try (ImageSource images = open(work)) {
-            return push(images, tmp);
+            return push(images, tmp, cacheFolder);
         } finally {
             TempPaths.delete(work);
         }
     }
 
-    private int push(ImageSource images, Path tmp) throws IOException {
+    private int push(ImageSource images, Path tmp, Path cacheFolder) throws IOException {
         String what = source.toString();
         List<PushJob> jobList;
         try {
@@ -99,7 +103,7 @@ public final class PushCommand implements Callable<Integer> {
         ProgressRenderer progress = ProgressRenderer.attach(spec.commandLine(), quiet, counter);
         PushListenerBridge listener = new PushListenerBridge(counter, progress);
         Pusher pusher = new Pusher(registry.client(insecure), jobs, Runtime.getRuntime().availableProcessors(), tmp,
-                listener);
+                cacheFolder, listener);
         long start = System.nanoTime();
         List<Pusher.Planned> plan;
         try {

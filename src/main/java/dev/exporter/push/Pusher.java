@@ -60,20 +60,29 @@ public final class Pusher {
     private final int jobs;
     private final int threads;
     private final Path workParent;
+    private final Path cache;
     private final PushListener listener;
     private final Map<String, CompletableFuture<ImageReference>> holders = new ConcurrentHashMap<>();
+    /** Per registry and uncompressed layer: where this run put the layer's compressed form, and as what. */
+    private final Map<String, CompletableFuture<Placed>> placedLayers = new ConcurrentHashMap<>();
+
+    /** A compressed layer in a repository. */
+    private record Placed(ImageReference repository, Descriptor blob) {
+    }
 
     /**
      * @param jobs       blobs pushed at once
      * @param threads    cores used to compress a docker archive's layers
      * @param workParent where the temporary folder for compressed layers goes
+     * @param cache      where what a docker archive's layers compressed to is remembered between runs, or null
      */
-    public Pusher(RegistryClient client, int jobs, int threads, Path workParent, PushListener listener) {
+    public Pusher(RegistryClient client, int jobs, int threads, Path workParent, Path cache, PushListener listener) {
         this.client = client;
         this.blobs = new BlobPush(client);
         this.jobs = jobs;
         this.threads = threads;
         this.workParent = workParent;
+        this.cache = cache;
         this.listener = listener;
     }
 
@@ -96,8 +105,7 @@ public final class Pusher {
             t.setDaemon(true);
             return t;
         });
-        try {
-            GzipLayers gzip = new GzipLayers(source, work, threads, listener);
+        try (GzipLayers gzip = new GzipLayers(source, work, threads, cache, listener)) {
             AtomicReference<Throwable> firstFailure = new AtomicReference<>();
             // every blob of every target repository once, in job order
             Map<String, Upload> uploads = new LinkedHashMap<>();
@@ -162,20 +170,63 @@ public final class Pusher {
 
     private Descriptor pushBlob(ImageSource source, GzipLayers gzip, Planned planned, ImageReference repository,
                                 Descriptor blob) throws IOException {
-        String what = "push blob " + blob.digest() + " to " + repository.fullName();
-        Descriptor pushed = blob;
-        BlobContent content = offset -> {
+        if (planned.recompressed() && GzipLayers.needed(blob)) {
+            return pushCompressed(gzip, repository, blob);
+        }
+        send(repository, blob, offset -> {
             InputStream in = source.open(blob);
             in.skipNBytes(offset);
             return in;
-        };
-        if (planned.recompressed() && GzipLayers.needed(blob)) {
-            GzipLayers.Compressed compressed = gzip.compressed(blob, what);
-            pushed = compressed.descriptor();
-            content = GzipLayers.content(compressed, what);
+        });
+        return blob;
+    }
+
+    /**
+     * An uncompressed layer gzip'd into {@code repository}: when what it compresses to is known (the first push
+     * into this registry is done, or an earlier run remembered it) and the repository has it or can mount it,
+     * nothing is compressed or sent; else its compressed bytes go up as they are made.
+     */
+    private Descriptor pushCompressed(GzipLayers gzip, ImageReference repository, Descriptor layer) throws IOException {
+        String what = "push layer " + layer.digest() + " to " + repository.fullName();
+        CompletableFuture<Placed> mine = new CompletableFuture<>();
+        CompletableFuture<Placed> first = placedLayers.putIfAbsent(repository.registry() + " " + layer.digest(), mine);
+        Placed from = first == null ? null : waitFor(first, what);
+        listener.started(layer, false);
+        try {
+            Descriptor known = from != null ? from.blob() : gzip.known(layer);
+            BlobPush.Outcome outcome = known == null ? null
+                    : blobs.place(repository, known, from == null ? null : from.repository());
+            Descriptor pushed;
+            if (outcome != null) {
+                pushed = known;
+                listener.skipped(layer, outcome == BlobPush.Outcome.EXISTS ? "Layer already exists"
+                        : "Mounted from " + from.repository().repository());
+            } else {
+                pushed = blobs.push(repository, gzip.compressing(layer, what), what);
+                listener.finished(layer);
+            }
+            if (first == null) {
+                mine.complete(new Placed(repository, pushed));
+            }
+            return pushed;
+        } catch (RuntimeException | Error e) {
+            if (first == null) {
+                mine.completeExceptionally(e);
+            }
+            throw e;
         }
-        send(repository, pushed, content);
-        return pushed;
+    }
+
+    /** What another push of the same blob did, or null when it failed (this push then goes on its own). */
+    private static <T> T waitFor(CompletableFuture<T> other, String what) throws IOException {
+        try {
+            return other.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException(what + ": interrupted");
+        } catch (ExecutionException e) {
+            return null;
+        }
     }
 
     /** Puts {@code blob} into {@code repository}, mounting it from where this run already put it. */
@@ -183,17 +234,7 @@ public final class Pusher {
         String key = repository.registry() + " " + blob.digest();
         CompletableFuture<ImageReference> mine = new CompletableFuture<>();
         CompletableFuture<ImageReference> holder = holders.putIfAbsent(key, mine);
-        ImageReference from = null;
-        if (holder != null) {
-            try {
-                from = holder.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("push blob " + blob.digest() + ": interrupted");
-            } catch (ExecutionException e) {
-                from = null; // the first push failed there; try it here on our own
-            }
-        }
+        ImageReference from = holder == null ? null : waitFor(holder, "push blob " + blob.digest());
         listener.started(blob, false);
         try {
             BlobPush.Outcome outcome = blobs.push(repository, blob, content, from, listener);

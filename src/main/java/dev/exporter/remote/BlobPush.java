@@ -10,7 +10,12 @@ import dev.exporter.registry.UploadFinish;
 import dev.exporter.registry.UploadStart;
 import dev.exporter.registry.UploadStatus;
 import dev.exporter.registry.http.RequestBody;
+import dev.exporter.transfer.FileErrors;
 import dev.exporter.transfer.ProgressListener;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 
 /**
  * Puts one blob into one repository the way the distribution spec describes: {@code HEAD} first (a blob the
@@ -58,38 +63,106 @@ public final class BlobPush {
         if (started.mounted()) {
             return Outcome.MOUNTED;
         }
-        try (ChunkReader reader = new ChunkReader(blob, content, progress)) {
+        try (ChunkReader reader = new ChunkReader(blob.size(), content, bytes -> progress.transferred(blob, bytes))) {
             upload(repository, blob, reader, started.location());
         }
         return Outcome.UPLOADED;
     }
 
+    /**
+     * Makes {@code repository} hold {@code blob} without sending it, when it can: the repository has it, or a mount
+     * from {@code mountFrom} (may be null) works. Returns how, or null when the blob has to be uploaded.
+     */
+    public Outcome place(ImageReference repository, Descriptor blob, ImageReference mountFrom) {
+        if (BlobCheck.exists(client, repository, blob.digest())) {
+            return Outcome.EXISTS;
+        }
+        if (mountFrom != null && client.call(repository, new UploadStart(repository, blob.digest(), mountFrom)).mounted()) {
+            return Outcome.MOUNTED;
+        }
+        return null;
+    }
+
+    /**
+     * Uploads a blob that is still being made into {@code repository}, sending its bytes as they come; returns the
+     * blob as it turned out once the registry has it. No {@code HEAD} first: its digest is not known yet.
+     */
+    public Descriptor push(ImageReference repository, GrowingBlob growing, String what) {
+        UploadStart.Started started = client.call(repository, new UploadStart(repository));
+        try (ChunkReader reader = new ChunkReader(-1, growing, bytes -> { })) {
+            return upload(repository, growing, reader, started.location(), what);
+        }
+    }
+
     private void upload(ImageReference repository, Descriptor blob, ChunkReader reader, String firstLocation) {
-        String what = "push blob " + blob.digest() + " to " + repository.fullName();
+        upload(repository, new Known(blob), reader, firstLocation, "push blob " + blob.digest() + " to "
+                + repository.fullName());
+    }
+
+    /** A blob whose bytes are all there. */
+    private record Known(Descriptor blob) implements GrowingBlob {
+        @Override
+        public long await(long bytes) {
+            return blob.size();
+        }
+
+        @Override
+        public Descriptor complete() {
+            return blob;
+        }
+
+        @Override
+        public InputStream open(long offset) {
+            throw new UnsupportedOperationException("the chunk reader reads the content");
+        }
+    }
+
+    /**
+     * Sends {@code blob}'s bytes: one {@code PUT} when it is complete and small by the time the upload starts, else
+     * chunks as its bytes come and a closing {@code PUT} with its digest.
+     */
+    private Descriptor upload(ImageReference repository, GrowingBlob blob, ChunkReader reader, String firstLocation,
+                              String what) {
         String location = firstLocation;
         long offset = 0;
         for (int restarts = 0; ; restarts++) {
             try {
-                if (offset == 0 && blob.size() <= monolithicMax) {
-                    client.call(repository, new UploadFinish(repository, location, blob.digest(),
-                            reader.chunk(0, blob.size()), what));
-                    return;
+                if (offset == 0) {
+                    blob.await(monolithicMax + 1);
+                    Descriptor done = blob.complete();
+                    if (done != null && done.size() <= monolithicMax) {
+                        client.call(repository, new UploadFinish(repository, location, done.digest(),
+                                reader.chunk(0, done.size()), what));
+                        return done;
+                    }
                 }
-                while (offset < blob.size()) {
-                    long length = Math.min(chunkSize, blob.size() - offset);
-                    location = client.call(repository, new UploadChunk(repository, location, offset,
-                            reader.chunk(offset, length), what));
-                    offset += length;
+                Descriptor done;
+                while (true) {
+                    long have = blob.await(offset + chunkSize);
+                    done = blob.complete();
+                    long end = Math.min(offset + chunkSize, done != null ? done.size() : have);
+                    if (end > offset) {
+                        location = client.call(repository, new UploadChunk(repository, location, offset,
+                                reader.chunk(offset, end - offset), what));
+                        offset = end;
+                    }
+                    if (done != null && offset == done.size()) {
+                        break;
+                    }
                 }
-                client.call(repository, new UploadFinish(repository, location, blob.digest(), RequestBody.of(new byte[0]),
+                client.call(repository, new UploadFinish(repository, location, done.digest(), RequestBody.of(new byte[0]),
                         what));
-                return;
+                return done;
+            } catch (IOException e) {
+                throw new UncheckedIOException(what + ": " + FileErrors.describe(e), e);
             } catch (RegistryException e) {
                 if (restarts >= MAX_RESTARTS || !worthResuming(e)) {
                     throw e;
                 }
+                Descriptor done = blob.complete();
+                boolean small = done != null && done.size() <= monolithicMax;
                 UploadStatus.Received kept = received(repository, location, what);
-                if (kept != null && kept.bytes() <= blob.size() && (kept.bytes() > 0 || blob.size() > monolithicMax)) {
+                if (kept != null && (done == null || kept.bytes() <= done.size()) && (kept.bytes() > 0 || !small)) {
                     offset = kept.bytes();
                     location = kept.location();
                 } else {

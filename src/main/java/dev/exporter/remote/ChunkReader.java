@@ -1,13 +1,12 @@
 package dev.exporter.remote;
 
 import dev.exporter.image.ContentException;
-import dev.exporter.image.Descriptor;
 import dev.exporter.registry.http.RequestBody;
-import dev.exporter.transfer.ProgressListener;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.function.LongConsumer;
 
 /**
  * Feeds one blob's upload requests from one open stream: each chunk continues where the last one stopped, and only
@@ -18,17 +17,22 @@ final class ChunkReader implements AutoCloseable {
 
     private static final int BUFFER = 256 * 1024;
 
-    private final Descriptor blob;
+    /** The blob's size, or -1 while it is still growing. */
+    private final long size;
     private final BlobContent content;
-    private final ProgressListener progress;
+    private final LongConsumer sent;
     private InputStream current;
     private long position;
     private long reported;
 
-    ChunkReader(Descriptor blob, BlobContent content, ProgressListener progress) {
-        this.blob = blob;
+    /**
+     * @param size the blob's size, or -1 while it is growing (its last byte is then not known as such)
+     * @param sent told the bytes that went out, negative for those to be sent again
+     */
+    ChunkReader(long size, BlobContent content, LongConsumer sent) {
+        this.size = size;
         this.content = content;
-        this.progress = progress;
+        this.sent = sent;
     }
 
     /** A request body for bytes {@code [from, from + length)} of the blob. */
@@ -48,7 +52,7 @@ final class ChunkReader implements AutoCloseable {
 
     private void write(long from, long length, OutputStream out) throws IOException {
         if (reported > from) {
-            progress.transferred(blob, from - reported);
+            sent.accept(from - reported);
             reported = from;
         }
         InputStream in = at(from);
@@ -58,12 +62,12 @@ final class ChunkReader implements AutoCloseable {
             int n = read(in, buffer, (int) Math.min(buffer.length, left));
             position += n;
             left -= n;
-            if (position == blob.size()) {
+            if (position == size) {
                 endOfBlob(in);
             }
             out.write(buffer, 0, n);
             reported += n;
-            progress.transferred(blob, n);
+            sent.accept(n);
         }
     }
 
@@ -86,8 +90,7 @@ final class ChunkReader implements AutoCloseable {
         try {
             int n = in.read(buffer, 0, max);
             if (n < 0) {
-                throw new java.io.EOFException("the content ended after " + position + " of its " + blob.size()
-                        + " bytes");
+                throw new java.io.EOFException("the content ended after " + position + " bytes, before the chunk's end");
             }
             return n;
         } catch (IOException | ContentException e) {
@@ -100,7 +103,7 @@ final class ChunkReader implements AutoCloseable {
     private void endOfBlob(InputStream in) throws IOException {
         try {
             if (in.read() != -1) {
-                throw new IOException("the content is longer than its " + blob.size() + " bytes");
+                throw new IOException("the content is longer than its " + size + " bytes");
             }
         } catch (IOException | ContentException e) {
             close();

@@ -6,6 +6,8 @@ import java.io.OutputStream;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -18,26 +20,46 @@ import java.util.zip.Deflater;
  * its own thread with the previous block's last 32 KiB as its dictionary and ends with a sync flush (so it ends on
  * a byte boundary), and the blocks are written in order between one gzip header and one trailer. The result is an
  * ordinary single-member gzip file that {@code gzip -t}, {@code docker load} and {@code GZIPInputStream} read.
- * Memory is bounded: at most two blocks per thread are in flight.
+ * Memory is bounded and reused: at most two blocks per thread are in flight, and their buffers and deflaters are
+ * taken again by later blocks instead of being allocated (and set up, and collected) once per block.
  */
 public final class ParallelGzipOutputStream extends OutputStream {
 
-    private static final int BLOCK = 128 * 1024;
+    /**
+     * 1 MiB: every block starts with the previous 32 KiB as dictionary, which zlib has to index before it can
+     * deflate the block; at 128 KiB (pigz's size) that was a quarter of the work again, at 1 MiB it is 3%.
+     */
+    private static final int BLOCK = 1024 * 1024;
     private static final int DICTIONARY = 32 * 1024;
     private static final int SAMPLE = 8 * 1024;
+    /** The most a stored deflate block holds. */
+    private static final int STORED_MAX = 65535;
     private static final byte[] HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff};
 
     private final OutputStream out;
     private final int level;
     private final ExecutorService pool;
     private final int maxInFlight;
-    private final Deque<Future<byte[]>> inFlight = new ArrayDeque<>();
+    private final Deque<InFlight> inFlight = new ArrayDeque<>();
+    private final Queue<byte[]> freeBlocks = new ConcurrentLinkedQueue<>();
+    private final Queue<byte[]> freeOutputs = new ConcurrentLinkedQueue<>();
+    private final Queue<Deflater> deflaters = new ConcurrentLinkedQueue<>();
+    private final Queue<Deflater> probes = new ConcurrentLinkedQueue<>();
     private final CRC32 crc = new CRC32();
     private byte[] block = new byte[BLOCK];
     private int filled;
-    private byte[] dictionary;
+    private final byte[] dictionary = new byte[DICTIONARY];
+    private int dictionaryLength = -1;
     private long total;
     private boolean closed;
+
+    /** A block handed to a thread: its input (given back once written) and its deflated bytes. */
+    private record InFlight(byte[] input, Future<Deflated> output) {
+    }
+
+    /** The first {@code length} bytes of {@code bytes}. */
+    private record Deflated(byte[] bytes, int length) {
+    }
 
     public ParallelGzipOutputStream(OutputStream out, int level, int threads) throws IOException {
         this.out = out;
@@ -76,11 +98,13 @@ public final class ParallelGzipOutputStream extends OutputStream {
     private void submit(boolean last) throws IOException {
         byte[] input = block;
         int length = filled;
-        byte[] dict = dictionary;
+        byte[] dict = dictionaryLength < 0 ? null : Arrays.copyOf(dictionary, dictionaryLength);
         // Every block but the last is full, so the last 32 KiB of the input so far lie in this block.
-        dictionary = Arrays.copyOfRange(input, Math.max(0, length - DICTIONARY), length);
-        inFlight.add(pool.submit(() -> deflate(input, length, dict, last)));
-        block = new byte[BLOCK];
+        dictionaryLength = Math.min(DICTIONARY, length);
+        System.arraycopy(input, length - dictionaryLength, dictionary, 0, dictionaryLength);
+        inFlight.add(new InFlight(input, pool.submit(() -> deflate(input, length, dict, last))));
+        byte[] free = freeBlocks.poll();
+        block = free != null ? free : new byte[BLOCK];
         filled = 0;
         while (inFlight.size() >= maxInFlight) {
             writeOldest();
@@ -92,8 +116,14 @@ public final class ParallelGzipOutputStream extends OutputStream {
      * that will not compress (already compressed layers in an OCI archive, random data, most binaries' media) is
      * stored instead, which costs a copy where deflating it would cost as much as deflating text and gain nothing.
      */
-    private byte[] deflate(byte[] input, int length, byte[] dict, boolean last) {
-        Deflater deflater = new Deflater(incompressible(input, length) ? Deflater.NO_COMPRESSION : level, true);
+    private Deflated deflate(byte[] input, int length, byte[] dict, boolean last) {
+        if (incompressible(input, length)) {
+            return stored(input, length, last);
+        }
+        Deflater deflater = deflaters.poll();
+        if (deflater == null) {
+            deflater = new Deflater(level, true);
+        }
         try {
             if (dict != null) {
                 deflater.setDictionary(dict);
@@ -102,36 +132,74 @@ public final class ParallelGzipOutputStream extends OutputStream {
             if (last) {
                 deflater.finish();
             }
-            byte[] buf = new byte[length + length / 8 + 1024];
+            byte[] buf = output(length + length / 8 + 1024);
             int size = 0;
             while (true) {
                 size += deflater.deflate(buf, size, buf.length - size, last ? Deflater.NO_FLUSH : Deflater.SYNC_FLUSH);
                 // A sync flush that leaves room in the buffer has consumed and flushed all input.
                 if (last ? deflater.finished() : size < buf.length) {
-                    return Arrays.copyOf(buf, size);
+                    return new Deflated(buf, size);
                 }
                 if (size == buf.length) {
                     buf = Arrays.copyOf(buf, buf.length * 2);
                 }
             }
         } finally {
-            deflater.end();
+            deflater.reset();
+            deflaters.add(deflater);
         }
+    }
+
+    /**
+     * The block as stored deflate blocks, written here rather than by zlib (which would be set up for a copy): the
+     * stream is on a byte boundary after every block, so each is one header byte (final bit, type 00), its length
+     * and the length's complement, then the bytes.
+     */
+    private Deflated stored(byte[] input, int length, boolean last) {
+        byte[] buf = output(length + (length / STORED_MAX + 1) * 5);
+        int size = 0;
+        int from = 0;
+        do {
+            int n = Math.min(STORED_MAX, length - from);
+            boolean finalBlock = last && from + n == length;
+            buf[size++] = (byte) (finalBlock ? 1 : 0);
+            buf[size++] = (byte) n;
+            buf[size++] = (byte) (n >>> 8);
+            buf[size++] = (byte) ~n;
+            buf[size++] = (byte) (~n >>> 8);
+            System.arraycopy(input, from, buf, size, n);
+            size += n;
+            from += n;
+        } while (from < length);
+        return new Deflated(buf, size);
+    }
+
+    /** A reused output buffer of at least {@code size} bytes. */
+    private byte[] output(int size) {
+        byte[] buf = freeOutputs.poll();
+        return buf != null && buf.length >= size ? buf : new byte[Math.max(size, BLOCK + BLOCK / 8 + 1024)];
     }
 
     /**
      * Whether two samples of the block (its start and its middle) both shrink by less than 2% at the fastest level:
      * a test of a pure function of the bytes, so the same input always gives the same output.
      */
-    static boolean incompressible(byte[] input, int length) {
+    boolean incompressible(byte[] input, int length) {
         if (length < 2 * SAMPLE) {
             return false;
         }
-        return !shrinks(input, 0) && !shrinks(input, length / 2);
+        Deflater probe = probes.poll();
+        if (probe == null) {
+            probe = new Deflater(Deflater.BEST_SPEED, true);
+        }
+        try {
+            return !shrinks(probe, input, 0) && !shrinks(probe, input, length / 2);
+        } finally {
+            probes.add(probe);
+        }
     }
 
-    private static boolean shrinks(byte[] input, int from) {
-        Deflater probe = new Deflater(Deflater.BEST_SPEED, true);
+    private static boolean shrinks(Deflater probe, byte[] input, int from) {
         try {
             probe.setInput(input, from, SAMPLE);
             probe.finish();
@@ -142,13 +210,17 @@ public final class ParallelGzipOutputStream extends OutputStream {
             }
             return probe.finished() && size < SAMPLE * 98 / 100;
         } finally {
-            probe.end();
+            probe.reset();
         }
     }
 
     private void writeOldest() throws IOException {
+        InFlight oldest = inFlight.removeFirst();
         try {
-            out.write(inFlight.removeFirst().get());
+            Deflated deflated = oldest.output().get();
+            out.write(deflated.bytes(), 0, deflated.length());
+            freeOutputs.add(deflated.bytes());
+            freeBlocks.add(oldest.input());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("compressing was interrupted");
@@ -184,7 +256,17 @@ public final class ParallelGzipOutputStream extends OutputStream {
             out.write(trailer);
         } finally {
             pool.shutdownNow();
+            // Every block is written (or the stream failed and its blocks are dropped): no thread holds a deflater
+            // it will use again; one still deflating ends its own when the pool's interrupt lets it return.
+            endAll(deflaters);
+            endAll(probes);
             out.close();
+        }
+    }
+
+    private static void endAll(Queue<Deflater> queue) {
+        for (Deflater d; (d = queue.poll()) != null; ) {
+            d.end();
         }
     }
 }

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -229,14 +230,53 @@ class PushSourcesTest {
         assertEquals(404, new RegistryPusher(origin).getManifest(repository, "x").statusCode());
     }
 
+    @Test
+    void aDamagedLayerOfADockerArchive_isNeverCommitted_andNothingIsTagged() throws IOException {
+        Path archive = dir.resolve("damaged-docker.tar");
+        assertEquals(0, ExporterCli.create().workDir(dir).run(ref, "-q", "--no-cache", "-o", archive.toString()).exitCode());
+        String damaged = flipAByteOfTheLargestEntry(archive, "/layer.tar");
+        String repository = repo();
+        long mark = origin.logMark();
+
+        ExporterCli.Result result = push(ExporterCli.create(), archive.toString(), origin.hostPort() + "/" + repository + ":x");
+
+        assertEquals(1, result.exitCode(), result.stderr());
+        assertTrue(result.error().contains(damaged) && result.error().contains("digest mismatch"), result.error());
+        List<String> requests = origin.requestsSince(mark);
+        assertTrue(requests.stream().noneMatch(r -> r.contains("/manifests/")), requests.toString());
+        // the layers that were fine may be complete; the damaged one's upload never gets its closing PUT
+        long committed = requests.stream().filter(r -> r.startsWith("PUT ") && r.contains("digest=")).count();
+        assertTrue(committed < image.layers().size(), requests.toString());
+        assertEquals(404, new RegistryPusher(origin).getManifest(repository, "x").statusCode());
+    }
+
     /** Flips a byte in the middle of the largest blob of an OCI layout tar; returns that blob's hex digest. */
     private static String flipAByteOfTheLargestBlob(Path archive) throws IOException {
+        return flipAByteOfTheLargestEntry(archive, null);
+    }
+
+    /**
+     * Flips a byte in the middle of the largest entry of a tar (a blob of an OCI layout, or an entry whose name ends
+     * in {@code suffix}); returns the blob's hex digest, or for an entry named by its suffix the hex sha256 of its
+     * content before the flip (a docker archive's layer: its diff id).
+     */
+    private static String flipAByteOfTheLargestEntry(Path archive, String suffix) throws IOException {
         TarArchiveEntry largest = null;
         try (TarFile tar = new TarFile(archive.toFile())) {
             for (TarArchiveEntry entry : tar.getEntries()) {
-                if (entry.getName().startsWith("blobs/sha256/") && (largest == null || entry.getSize() > largest.getSize())) {
+                boolean candidate = suffix == null ? entry.getName().startsWith("blobs/sha256/") : entry.getName().endsWith(suffix);
+                if (candidate && (largest == null || entry.getSize() > largest.getSize())) {
                     largest = entry;
                 }
+            }
+        }
+        String name = largest.getName();
+        if (suffix != null) {
+            try (TarFile tar = new TarFile(archive.toFile()); InputStream in = tar.getInputStream(largest)) {
+                name = "blobs/sha256/" + java.util.HexFormat.of().formatHex(
+                        java.security.MessageDigest.getInstance("SHA-256").digest(in.readAllBytes()));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
             }
         }
         try (RandomAccessFile file = new RandomAccessFile(archive.toFile(), "rw")) {
@@ -246,7 +286,7 @@ class PushSourcesTest {
             file.seek(at);
             file.write(b ^ 1);
         }
-        return largest.getName().substring("blobs/sha256/".length());
+        return name.substring("blobs/sha256/".length());
     }
 
     private static TestImage large;
