@@ -45,7 +45,7 @@ final class GzipLayers implements AutoCloseable {
      * Names the compressor's output in the digest record: the same name must mean the same bytes for the same input,
      * so it changes whenever {@link dev.exporter.tar.ParallelGzipOutputStream} or {@link #LEVEL} would change them.
      */
-    static final String COMPRESSOR = "pgzip-1m-l1";
+    static final String COMPRESSOR = "pgzip-256k-l1";
 
     private static final int BUFFER = 256 * 1024;
 
@@ -146,8 +146,9 @@ final class GzipLayers implements AutoCloseable {
                 finish(null, new IOException("compress layer " + layer.digest() + " into " + file + ": "
                         + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e));
             } catch (Error e) {
+                // handed to the upload that waits for these bytes, which fails with it (on a pool thread, a thrown
+                // Error would only be printed)
                 finish(null, new IOException("compress layer " + layer.digest() + ": " + e, e));
-                throw e;
             }
         }
 
