@@ -71,10 +71,10 @@ public final class OciArchiveSink implements ImageSink {
         BlobStore cache = downloads.cacheStore();
         try (BlobFetcher fetcher = downloads.fetcher(cache != null ? cache : manifests)) {
             List<CompletableFuture<?>> fetches = new ArrayList<>();
-            blobs.forEach((digest, source) -> {
+            LayoutContent.largestFirst(blobs).forEach(source -> {
                 ImageReference repository = source.getKey();
                 Descriptor blob = source.getValue();
-                long offset = offsets.get(digest);
+                long offset = offsets.get(blob.digest());
                 fetches.add(cache == null
                         ? fetcher.download(repository, blob, Landing.region(out.file(), offset), null)
                         : fetcher.then(fetcher.fetch(repository, blob), cached -> copyInto(cached, out.file(), offset, blob)));
