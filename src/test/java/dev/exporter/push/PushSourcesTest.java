@@ -20,6 +20,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarFile;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -212,12 +214,19 @@ class PushSourcesTest {
         assertEquals(image.configDigest(), skopeoConfigDigest(tls, target, "alice:alice-secret"));
     }
 
-    @Test
-    void aDamagedLayer_isRefused_beforeAnyManifestIsPushed() throws IOException {
-        Path archive = dir.resolve("damaged.tar");
-        assertEquals(0, ExporterCli.create().workDir(dir).run(ref, "-q", "--no-cache", "--format", "oci",
+    /**
+     * A damaged layer, in an OCI archive (the blob itself) or a docker archive (its uncompressed layer.tar), is
+     * refused naming it: no manifest request, no tag, and the damaged blob's upload never gets its closing PUT (the
+     * layers that were fine may be complete).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"oci", "docker"})
+    void aDamagedLayer_isRefused_neverCommitted_andNothingIsTagged(String format) throws IOException {
+        Path archive = dir.resolve("damaged-" + format + ".tar");
+        assertEquals(0, ExporterCli.create().workDir(dir).run(ref, "-q", "--no-cache", "--format", format,
                 "-o", archive.toString()).exitCode());
-        String damaged = flipAByteOfTheLargestBlob(archive);
+        String damaged = format.equals("oci") ? flipAByteOfTheLargestBlob(archive)
+                : flipAByteOfTheLargestEntry(archive, "/layer.tar");
         String repository = repo();
         long mark = origin.logMark();
 
@@ -227,26 +236,9 @@ class PushSourcesTest {
         assertTrue(result.error().contains(damaged) && result.error().contains("digest mismatch"), result.error());
         List<String> requests = origin.requestsSince(mark);
         assertTrue(requests.stream().noneMatch(r -> r.contains("/manifests/")), requests.toString());
-        assertEquals(404, new RegistryPusher(origin).getManifest(repository, "x").statusCode());
-    }
-
-    @Test
-    void aDamagedLayerOfADockerArchive_isNeverCommitted_andNothingIsTagged() throws IOException {
-        Path archive = dir.resolve("damaged-docker.tar");
-        assertEquals(0, ExporterCli.create().workDir(dir).run(ref, "-q", "--no-cache", "-o", archive.toString()).exitCode());
-        String damaged = flipAByteOfTheLargestEntry(archive, "/layer.tar");
-        String repository = repo();
-        long mark = origin.logMark();
-
-        ExporterCli.Result result = push(ExporterCli.create(), archive.toString(), origin.hostPort() + "/" + repository + ":x");
-
-        assertEquals(1, result.exitCode(), result.stderr());
-        assertTrue(result.error().contains(damaged) && result.error().contains("digest mismatch"), result.error());
-        List<String> requests = origin.requestsSince(mark);
-        assertTrue(requests.stream().noneMatch(r -> r.contains("/manifests/")), requests.toString());
-        // the layers that were fine may be complete; the damaged one's upload never gets its closing PUT
+        assertTrue(requests.stream().noneMatch(r -> r.startsWith("PUT ") && r.contains(damaged)), requests.toString());
         long committed = requests.stream().filter(r -> r.startsWith("PUT ") && r.contains("digest=")).count();
-        assertTrue(committed < image.layers().size(), requests.toString());
+        assertTrue(committed < image.layers().size() + 1, requests.toString());
         assertEquals(404, new RegistryPusher(origin).getManifest(repository, "x").statusCode());
     }
 
