@@ -70,11 +70,13 @@ public final class BlobPush {
     }
 
     /**
-     * Makes {@code repository} hold {@code blob} without sending it, when it can: the repository has it, or a mount
-     * from {@code mountFrom} (may be null) works. Returns how, or null when the blob has to be uploaded.
+     * Makes {@code repository} hold {@code blob} without sending it, when it can: the repository has it (of the size
+     * the descriptor says, when the registry tells one: a descriptor recalled from a cache is only a hint), or a
+     * mount from {@code mountFrom} (may be null) works. Returns how, or null when the blob has to be uploaded.
      */
     public Outcome place(ImageReference repository, Descriptor blob, ImageReference mountFrom) {
-        if (BlobCheck.exists(client, repository, blob.digest())) {
+        Long size = BlobCheck.size(client, repository, blob.digest());
+        if (size != null && (size < 0 || size == blob.size())) {
             return Outcome.EXISTS;
         }
         if (mountFrom != null && client.call(repository, new UploadStart(repository, blob.digest(), mountFrom)).mounted()) {

@@ -22,6 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -179,6 +180,31 @@ class PushCommandTest {
                 requests.toString());
         assertTrue(again.stderr().contains("Layer already exists"), again.stderr());
         assertEquals(firstDigest, skopeoDigest(origin, target));
+    }
+
+    @Test
+    void aRememberedDigestOfTheWrongSize_isNotTrusted() throws IOException {
+        Path archive = export(imageRef, "docker-wrong-size.tar");
+        String target = origin.hostPort() + "/" + repo() + ":again";
+        Path cache = dir.resolve("push-cache-wrong");
+        assertEquals(0, push(archive.toString(), target, "--cache", cache.toString(), "-q").exitCode());
+        String firstDigest = skopeoDigest(origin, target);
+        List<Path> entries;
+        try (var files = Files.walk(cache.resolve("push-gzip"))) {
+            entries = files.filter(Files::isRegularFile).toList();
+        }
+        assertEquals(image.layers().size(), entries.size(), entries.toString());
+        for (Path entry : entries) { // the right digest, the wrong size
+            String[] fields = Files.readString(entry).trim().split(" ");
+            Files.writeString(entry, fields[0] + " " + (Long.parseLong(fields[1]) + 1) + "\n");
+        }
+        long mark = origin.logMark();
+
+        ExporterCli.Result again = push(archive.toString(), target, "--cache", cache.toString(), "-q");
+
+        assertEquals(0, again.exitCode(), again.stderr());
+        assertTrue(uploads(origin.requestsSince(mark)).stream().anyMatch(r -> r.startsWith("POST ")));
+        assertEquals(firstDigest, skopeoDigest(origin, target), "the manifest names the sizes the layers have");
     }
 
     /** Flips a byte in the middle of the largest {@code layer.tar} of a docker archive. */
