@@ -50,14 +50,32 @@ final class LayerUnpack {
         }
     }
 
-    /** Fetches {@code layer} and unpacks it into {@code target}; {@code cached} keeps the blob in the fetcher's store. */
+    /**
+     * Fetches {@code layer} and unpacks it into {@code target}; {@code cached} keeps the blob in the fetcher's store.
+     * Without a cache the compressed bytes only pass through the decompressor, except for a blob large enough to
+     * come in parallel segments: it lands in the fetcher's store (the run's work folder) while it is unpacked, and
+     * goes as soon as it is.
+     */
     static CompletableFuture<Unpacked> start(BlobFetcher fetcher, boolean cached, ImageReference repository,
                                              Descriptor layer, Target target) {
         UnpackTap tap = new UnpackTap(target, layer.digest());
-        CompletableFuture<Path> blob = cached
+        boolean passing = !cached && fetcher.segments(layer);
+        CompletableFuture<Path> blob = cached || passing
                 ? fetcher.fetch(repository, layer, tap)
                 : fetcher.download(repository, layer, Landing.nowhere(), tap);
-        return fetcher.then(blob, stored -> tap.result != null ? tap.result : tap.unpackStored(stored));
+        return fetcher.then(blob, stored -> {
+            try {
+                return tap.result != null ? tap.result : tap.unpackStored(stored);
+            } finally {
+                if (passing && stored != null) {
+                    try {
+                        Files.deleteIfExists(stored);
+                    } catch (IOException ignored) {
+                        // the run's work folder goes at the end anyway
+                    }
+                }
+            }
+        });
     }
 
     /** Fails when layer {@code n} of {@code image} did not unpack to the config's diff id. */

@@ -65,6 +65,14 @@ public final class BlobFetcher implements AutoCloseable {
         });
     }
 
+    /**
+     * Whether {@code blob} would come in segments when it lands in a file (the store, or a region): a caller that
+     * would only stream it does better landing it in a file of the store then.
+     */
+    public boolean segments(Descriptor blob) {
+        return blob.size() >= segmentThreshold && !rangesNotServed;
+    }
+
     /** The blob's path in the store once it is there and verified; downloads it unless it already is. */
     public CompletableFuture<Path> fetch(ImageReference repository, Descriptor blob) {
         return fetch(repository, blob, null);
@@ -96,7 +104,7 @@ public final class BlobFetcher implements AutoCloseable {
 
     private Path get(ImageReference repository, Descriptor blob, Landing landing, Tap tap) {
         progress.started(blob, false);
-        if (blob.size() >= segmentThreshold && !rangesNotServed) {
+        if (segments(blob)) {
             try {
                 Landing.Region region = landing.positional();
                 if (region != null) {
@@ -123,7 +131,7 @@ public final class BlobFetcher implements AutoCloseable {
             throws IOException {
         SegmentedDownload download = new SegmentedDownload(source, repository, blob, region, segmentSize, progress);
         try {
-            download.run(segmentPool(), tap);
+            download.run(segmentPool(), jobs, tap);
             Path path = landing.commit();
             progress.finished(blob);
             return path;

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Large blobs fetched as parallel byte ranges: same bytes as one stream, fallback, resume, verification. */
-class SegmentedDownloadTest {
+public class SegmentedDownloadTest {
 
     private static final ImageReference REPO = ImageReference.parse("registry.test/app:1");
     private static final byte[] BLOB = new byte[1_000_003];
@@ -44,7 +44,7 @@ class SegmentedDownloadTest {
     Path dir;
 
     /** Serves {@code content}; ranges when {@code ranges}; the first answer for each range start in {@code cut} is cut short. */
-    private static final class Source implements BlobSource {
+    private static class Source implements BlobSource {
         final byte[] content;
         final boolean ranges;
         final List<Long> cut;
@@ -94,6 +94,26 @@ class SegmentedDownloadTest {
         return new BlobFetcher(source, store, 3, ProgressListener.NONE, 100_000, 64 * 1024);
     }
 
+    /**
+     * The ranges asked for ({@code from-to}, to exclusive) cover the blob exactly once, none larger than
+     * {@code largest}, and the last ones are smaller than the first (they shrink as the rest does).
+     */
+    public static void assertTiles(List<String> ranges, long size, long largest) {
+        List<long[]> sorted = ranges.stream().map(r -> r.split("-"))
+                .map(p -> new long[] {Long.parseLong(p[0]), Long.parseLong(p[1])})
+                .sorted(java.util.Comparator.comparingLong(r -> r[0])).toList();
+        long at = 0;
+        for (long[] range : sorted) {
+            assertEquals(at, range[0], ranges.toString());
+            assertTrue(range[1] - range[0] <= largest, ranges.toString());
+            at = range[1];
+        }
+        assertEquals(size, at, ranges.toString());
+        long[] first = sorted.get(0);
+        long[] beforeLast = sorted.get(sorted.size() - 2);
+        assertTrue(beforeLast[1] - beforeLast[0] < first[1] - first[0], "ranges shrink toward the end: " + ranges);
+    }
+
     @Test
     void largeBlob_isFetchedInSegments_andStoredIntact() {
         Source source = new Source(BLOB, true, List.of());
@@ -102,7 +122,7 @@ class SegmentedDownloadTest {
             Path stored = fetcher.fetch(REPO, DESCRIPTOR).join();
             assertArrayEquals(BLOB, readAll(stored));
         }
-        assertEquals(16, source.requests.size(), source.requests.toString());
+        assertTiles(source.requests, BLOB.length, 64 * 1024);
         assertEquals(0, source.whole.get());
     }
 
@@ -119,6 +139,60 @@ class SegmentedDownloadTest {
         }
         assertArrayEquals(BLOB, tapped.toByteArray());
         assertArrayEquals(BLOB, Arrays.copyOfRange(readAll(archive), 100, 100 + BLOB.length));
+    }
+
+    @Test
+    void theTapReadsARange_whileItIsStillArriving() {
+        java.util.concurrent.CountDownLatch tapRead = new java.util.concurrent.CountDownLatch(1);
+        Source source = new Source(BLOB, true, List.of()) {
+            @Override
+            public <T> T readRange(ImageReference repository, Descriptor blob, long from, long to, BlobRead<T> read) {
+                if (from != 0) {
+                    return super.readRange(repository, blob, from, to, read);
+                }
+                // the first range: half of it, then the rest only once the tap has read some of it
+                InputStream body = new java.io.SequenceInputStream(new ByteArrayInputStream(BLOB, 0, (int) (to / 2)),
+                        new InputStream() {
+                            InputStream rest;
+
+                            @Override
+                            public int read() throws IOException {
+                                byte[] one = new byte[1];
+                                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                            }
+
+                            @Override
+                            public int read(byte[] b, int off, int len) throws IOException {
+                                if (rest == null) {
+                                    try {
+                                        assertTrue(tapRead.await(10, java.util.concurrent.TimeUnit.SECONDS),
+                                                "the tap read nothing of a range that was not complete");
+                                    } catch (InterruptedException e) {
+                                        throw new java.io.InterruptedIOException();
+                                    }
+                                    rest = new ByteArrayInputStream(BLOB, (int) (to / 2), (int) (to - to / 2));
+                                }
+                                return rest.read(b, off, len);
+                            }
+                        });
+                try {
+                    return read.read(0, body);
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        };
+        ByteArrayOutputStream tapped = new ByteArrayOutputStream();
+        try (BlobFetcher fetcher = fetcher(source, new BlobStore(dir.resolve("blobs")))) {
+            fetcher.fetch(REPO, DESCRIPTOR, in -> {
+                byte[] buf = new byte[8192];
+                for (int n; (n = in.read(buf)) != -1; ) {
+                    tapped.write(buf, 0, n);
+                    tapRead.countDown();
+                }
+            }).join();
+        }
+        assertArrayEquals(BLOB, tapped.toByteArray());
     }
 
     @Test
