@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -50,6 +51,10 @@ public final class Exporter {
         }
         present.forEach(folder -> local.add(new BlobStore(folder)));
         RegistryImages registry = new RegistryImages(pulls, local);
+        // The connections the blob downloads will want are opened while manifests and configs are read.
+        Map<String, ImageReference> firstPerRegistry = new LinkedHashMap<>();
+        references.forEach(reference -> firstPerRegistry.putIfAbsent(reference.registry(), reference));
+        firstPerRegistry.values().forEach(reference -> pulls.preconnect(reference, options.jobs()));
         List<ResolvedImage> images = new ArrayList<>();
         for (ImageReference reference : references) {
             images.add(registry.resolve(reference, options.platforms(), options.allPlatforms()));

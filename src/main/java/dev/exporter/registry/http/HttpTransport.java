@@ -106,6 +106,29 @@ public final class HttpTransport implements Closeable {
         }
     }
 
+    /**
+     * Opens connections to {@code uri}'s origin in the background until {@code count} are open or idle there, and
+     * keeps them idle for the next requests: a round of concurrent downloads then waits for no connect (nor TLS
+     * handshake, nor proxy tunnel). Nothing is sent on them. Best effort: a connection that fails is not reported.
+     */
+    public void preconnect(URI uri, int count) {
+        HttpProxy proxy = proxies.forUri(uri);
+        String origin = Origin.of(uri) + (proxy == null ? "" : " via " + proxy);
+        Deque<Connection> pool = idle.get(origin);
+        int missing = Math.min(count, MAX_IDLE_PER_ORIGIN) - (pool == null ? 0 : pool.size());
+        for (int i = 0; i < missing; i++) {
+            Thread opener = new Thread(() -> {
+                try {
+                    release(open(uri, origin, proxy), true);
+                } catch (IOException | RuntimeException e) {
+                    // the request that needs a connection opens its own and reports what fails
+                }
+            }, "exporter-connect");
+            opener.setDaemon(true);
+            opener.start();
+        }
+    }
+
     private Response exchange(Connection connection, Request request) throws IOException {
         connection.timeout(readTimeoutMillis);
         writeRequest(connection, request);
