@@ -51,10 +51,11 @@ public final class Exporter {
         }
         present.forEach(folder -> local.add(new BlobStore(folder)));
         RegistryImages registry = new RegistryImages(pulls, local);
-        // The connections the blob downloads will want are opened while manifests and configs are read.
+        // The connections the blob downloads will want, and one for the requests alongside them (referrer probes),
+        // are opened while manifests and configs are read.
         Map<String, ImageReference> firstPerRegistry = new LinkedHashMap<>();
         references.forEach(reference -> firstPerRegistry.putIfAbsent(reference.registry(), reference));
-        firstPerRegistry.values().forEach(reference -> pulls.preconnect(reference, options.jobs()));
+        firstPerRegistry.values().forEach(reference -> pulls.preconnect(reference, options.jobs() + 1));
         List<ResolvedImage> images = new ArrayList<>();
         for (ImageReference reference : references) {
             images.add(registry.resolve(reference, options.platforms(), options.allPlatforms()));
