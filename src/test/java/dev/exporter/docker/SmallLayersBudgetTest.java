@@ -1,7 +1,6 @@
 package dev.exporter.docker;
 
 import dev.exporter.image.BlobSource;
-import dev.exporter.image.Descriptor;
 import dev.exporter.image.ExportPlan;
 import dev.exporter.image.Image;
 import dev.exporter.image.ImageConfig;
@@ -12,6 +11,7 @@ import dev.exporter.reference.Digest;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.testing.ImageFormat;
 import dev.exporter.testing.Layer;
+import dev.exporter.testing.MemoryBlobSource;
 import dev.exporter.testing.TestImage;
 import dev.exporter.testing.TestImages;
 import dev.exporter.transfer.ArchiveOutput;
@@ -20,7 +20,6 @@ import dev.exporter.transfer.ProgressListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.channels.Channels;
@@ -28,16 +27,13 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The limits on small layers fetched whole before the layout: past the spill budget (or the per-blob size) a
@@ -48,37 +44,10 @@ class SmallLayersBudgetTest {
     @TempDir
     Path dir;
 
-    /** The image's blobs, served by digest; records which were read whole and whose trailers were asked for. */
-    private static final class CountingBlobs implements BlobSource {
-        final Map<Digest, byte[]> blobs = new HashMap<>();
-        final Set<Digest> reads = ConcurrentHashMap.newKeySet();
-        final Set<Digest> tails = ConcurrentHashMap.newKeySet();
-
-        CountingBlobs(TestImage image) {
-            image.blobs().forEach((digest, content) -> blobs.put(Digest.parse(digest), content));
-        }
-
-        @Override
-        public <T> T read(ImageReference repository, Descriptor blob, BlobRead<T> read) {
-            assertTrue(reads.add(blob.digest()), "read once: " + blob.digest());
-            try {
-                return read.read(0, new ByteArrayInputStream(blobs.get(blob.digest())));
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
-        }
-
-        @Override
-        public String describe(ImageReference repository, Descriptor blob) {
-            return "read blob " + blob.digest();
-        }
-
-        @Override
-        public byte[] tail(ImageReference repository, Descriptor blob, int length) {
-            tails.add(blob.digest());
-            byte[] content = blobs.get(blob.digest());
-            return Arrays.copyOfRange(content, content.length - length, content.length);
-        }
+    private static MemoryBlobSource source(TestImage image) {
+        Map<Digest, byte[]> blobs = new HashMap<>();
+        image.blobs().forEach((digest, content) -> blobs.put(Digest.parse(digest), content));
+        return new MemoryBlobSource(blobs, true);
     }
 
     private static ExportPlan plan(TestImage image, BlobSource source) {
@@ -93,7 +62,7 @@ class SmallLayersBudgetTest {
         return new Downloads(source, 3, Files.createTempDirectory(dir, "work"), null, ProgressListener.NONE);
     }
 
-    private byte[] toFile(TestImage image, CountingBlobs source, LayerSizes.SmallLayers small) throws IOException {
+    private byte[] toFile(TestImage image, MemoryBlobSource source, LayerSizes.SmallLayers small) throws IOException {
         Path out = dir.resolve("out-" + System.nanoTime() + ".tar");
         Downloads downloads = downloads(source);
         try (FileChannel channel = FileChannel.open(out, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
@@ -104,7 +73,7 @@ class SmallLayersBudgetTest {
     }
 
     private byte[] toStream(TestImage image) throws IOException {
-        CountingBlobs source = new CountingBlobs(image);
+        MemoryBlobSource source = source(image);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         new DockerArchiveSink(ArchiveOutput.stream(Channels.newChannel(out))).write(plan(image, source), downloads(source));
         return out.toByteArray();
@@ -117,36 +86,36 @@ class SmallLayersBudgetTest {
     @Test
     void moreSmallLayersThanTheBudget_readTrailersForTheRest_andWriteTheSameArchive() throws IOException {
         TestImage image = TestImages.manyLayers(ImageFormat.DOCKER, 12);
-        CountingBlobs source = new CountingBlobs(image);
+        MemoryBlobSource source = source(image);
 
         byte[] archive = toFile(image, source, new LayerSizes.SmallLayers(1024 * 1024, spill(image, 5)));
 
         assertArrayEquals(toStream(image), archive);
         List<Digest> layers = image.layers().stream().map(l -> Digest.parse(l.digest())).toList();
-        assertEquals(Set.copyOf(layers.subList(5, 12)), source.tails, "trailers read past the budget only");
-        assertTrue(source.reads.containsAll(layers), "every layer read once");
+        assertEquals(Set.copyOf(layers.subList(5, 12)), source.tailed, "trailers read past the budget only");
+        assertEquals(layers.size(), source.reads.get(), "every layer read once");
     }
 
     @Test
     void noBudget_readsEveryTrailer_andWritesTheSameArchive() throws IOException {
         TestImage image = TestImages.manyLayers(ImageFormat.DOCKER, 6);
-        CountingBlobs source = new CountingBlobs(image);
+        MemoryBlobSource source = source(image);
 
         byte[] archive = toFile(image, source, new LayerSizes.SmallLayers(1024 * 1024, 0));
 
         assertArrayEquals(toStream(image), archive);
-        assertEquals(image.layers().size(), source.tails.size());
+        assertEquals(image.layers().size(), source.tailed.size());
     }
 
     @Test
     void smallLayersWithinTheBudget_needNoTrailer() throws IOException {
         TestImage image = TestImages.manyLayers(ImageFormat.DOCKER, 6);
-        CountingBlobs source = new CountingBlobs(image);
+        MemoryBlobSource source = source(image);
 
         byte[] archive = toFile(image, source, LayerSizes.SmallLayers.DEFAULT);
 
         assertArrayEquals(toStream(image), archive);
-        assertEquals(Set.of(), source.tails);
-        assertEquals(image.layers().size(), source.reads.size());
+        assertEquals(Set.of(), source.tailed);
+        assertEquals(image.layers().size(), source.read.size());
     }
 }
