@@ -32,9 +32,15 @@ import java.util.concurrent.CompletableFuture;
 public final class DockerArchiveSink implements ImageSink {
 
     private final ArchiveOutput out;
+    private final LayerSizes.SmallLayers small;
 
     public DockerArchiveSink(ArchiveOutput out) {
+        this(out, LayerSizes.SmallLayers.DEFAULT);
+    }
+
+    DockerArchiveSink(ArchiveOutput out, LayerSizes.SmallLayers small) {
         this.out = out;
+        this.small = small;
     }
 
     /** The primary image's layers: its config is in the plan already. */
@@ -56,10 +62,14 @@ public final class DockerArchiveSink implements ImageSink {
         }
         if (out.file() != null && out.channel() instanceof FileChannel file) {
             Map<Digest, LayerSource> sources = LayerSource.of(images);
-            Map<Digest, Long> sizes = LayerSizes.predict(sources, downloads);
-            if (sizes != null) {
+            try (BlobFetcher fetcher = downloads.fetcher(downloads.cacheOrWork())) {
+                Map<Digest, Long> sizes = LayerSizes.predict(sources, fetcher, small, downloads.cache() != null);
+                if (sizes == null) {
+                    writeFromFiles(images, downloads, fetcher); // with the small layers fetched already
+                    return;
+                }
                 try {
-                    writeInPlace(images, sources, sizes, downloads);
+                    writeInPlace(images, sources, sizes, downloads, fetcher);
                     return;
                 } catch (LayerUnpack.SizeMispredicted e) {
                     // A layer that is not one gzip member (rare): start the file over the other way.
@@ -68,12 +78,14 @@ public final class DockerArchiveSink implements ImageSink {
                 }
             }
         }
-        writeFromFiles(images, downloads);
+        try (BlobFetcher fetcher = downloads.fetcher(downloads.cacheOrWork())) {
+            writeFromFiles(images, downloads, fetcher);
+        }
     }
 
     /** Writes the archive with holes for the layers, then decompresses every layer into its hole as it downloads. */
     private void writeInPlace(List<ResolvedImage> images, Map<Digest, LayerSource> sources, Map<Digest, Long> sizes,
-                              Downloads downloads) throws IOException {
+                              Downloads downloads, BlobFetcher fetcher) throws IOException {
         List<DockerImage> archiveImages = new ArrayList<>();
         for (ResolvedImage image : images) {
             List<LayerTar> holes = new ArrayList<>();
@@ -83,48 +95,45 @@ public final class DockerArchiveSink implements ImageSink {
             archiveImages.add(new DockerImage(image.config(), image.repoTags(), holes));
         }
         Map<Digest, Long> offsets = DockerArchiveWriter.write(archiveImages, out.channel());
-        try (BlobFetcher fetcher = downloads.fetcher(downloads.cacheOrWork())) {
-            Map<Digest, CompletableFuture<LayerUnpack.Unpacked>> unpacking = new LinkedHashMap<>();
-            sources.forEach((diffId, source) -> unpacking.put(diffId, LayerUnpack.start(fetcher,
-                    downloads.cache() != null, source.image().reference(), source.blob(),
-                    new LayerUnpack.Target(out.file(), offsets.get(diffId), sizes.get(source.blob().digest())))));
-            Futures.awaitAll(new ArrayList<>(unpacking.values()));
-            unpacking.forEach((diffId, unpacked) -> {
-                LayerSource source = sources.get(diffId);
-                LayerUnpack.checkDiffId(source.image(), source.index(), unpacked.join());
-            });
-        }
+        Map<Digest, CompletableFuture<LayerUnpack.Unpacked>> unpacking = new LinkedHashMap<>();
+        sources.forEach((diffId, source) -> unpacking.put(diffId, LayerUnpack.start(fetcher,
+                downloads.cache() != null, source.image().reference(), source.blob(),
+                new LayerUnpack.Target(out.file(), offsets.get(diffId), sizes.get(source.blob().digest())))));
+        Futures.awaitAll(new ArrayList<>(unpacking.values()));
+        unpacking.forEach((diffId, unpacked) -> {
+            LayerSource source = sources.get(diffId);
+            LayerUnpack.checkDiffId(source.image(), source.index(), unpacked.join());
+        });
     }
 
     /** Decompresses every layer into a temporary file, then writes the archive from those files. */
-    private void writeFromFiles(List<ResolvedImage> images, Downloads downloads) throws IOException {
-        try (BlobFetcher fetcher = downloads.fetcher(downloads.cacheOrWork())) {
-            Path layerDir = Files.createDirectories(downloads.work().resolve("layers"));
-            Map<Digest, CompletableFuture<LayerUnpack.Unpacked>> byBlob = new HashMap<>();
-            List<List<CompletableFuture<LayerUnpack.Unpacked>>> perImage = new ArrayList<>();
-            for (ResolvedImage image : images) {
-                List<CompletableFuture<LayerUnpack.Unpacked>> layers = new ArrayList<>();
-                for (Descriptor layer : image.manifest().layers()) {
-                    layers.add(byBlob.computeIfAbsent(layer.digest(), d -> LayerUnpack.start(fetcher,
-                            downloads.cache() != null, image.reference(), layer,
-                            LayerUnpack.Target.temporary(layerDir.resolve(layer.digest().hex() + ".tar")))));
-                }
-                perImage.add(layers);
+    private void writeFromFiles(List<ResolvedImage> images, Downloads downloads, BlobFetcher fetcher)
+            throws IOException {
+        Path layerDir = Files.createDirectories(downloads.work().resolve("layers"));
+        Map<Digest, CompletableFuture<LayerUnpack.Unpacked>> byBlob = new HashMap<>();
+        List<List<CompletableFuture<LayerUnpack.Unpacked>>> perImage = new ArrayList<>();
+        for (ResolvedImage image : images) {
+            List<CompletableFuture<LayerUnpack.Unpacked>> layers = new ArrayList<>();
+            for (Descriptor layer : image.manifest().layers()) {
+                layers.add(byBlob.computeIfAbsent(layer.digest(), d -> LayerUnpack.start(fetcher,
+                        downloads.cache() != null, image.reference(), layer,
+                        LayerUnpack.Target.temporary(layerDir.resolve(layer.digest().hex() + ".tar")))));
             }
-            Futures.awaitAll(new ArrayList<>(byBlob.values()));
-            List<DockerImage> archiveImages = new ArrayList<>();
-            for (int i = 0; i < images.size(); i++) {
-                ResolvedImage image = images.get(i);
-                List<LayerTar> tars = new ArrayList<>();
-                List<CompletableFuture<LayerUnpack.Unpacked>> layers = perImage.get(i);
-                for (int n = 0; n < layers.size(); n++) {
-                    LayerUnpack.Unpacked unpacked = layers.get(n).join();
-                    LayerUnpack.checkDiffId(image, n, unpacked);
-                    tars.add(new LayerTar.File(unpacked.tar()));
-                }
-                archiveImages.add(new DockerImage(image.config(), image.repoTags(), tars));
-            }
-            DockerArchiveWriter.write(archiveImages, out.channel());
+            perImage.add(layers);
         }
+        Futures.awaitAll(new ArrayList<>(byBlob.values()));
+        List<DockerImage> archiveImages = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            ResolvedImage image = images.get(i);
+            List<LayerTar> tars = new ArrayList<>();
+            List<CompletableFuture<LayerUnpack.Unpacked>> layers = perImage.get(i);
+            for (int n = 0; n < layers.size(); n++) {
+                LayerUnpack.Unpacked unpacked = layers.get(n).join();
+                LayerUnpack.checkDiffId(image, n, unpacked);
+                tars.add(new LayerTar.File(unpacked.tar()));
+            }
+            archiveImages.add(new DockerImage(image.config(), image.repoTags(), tars));
+        }
+        DockerArchiveWriter.write(archiveImages, out.channel());
     }
 }

@@ -19,10 +19,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Export in two steps, source then sink: {@link #plan} resolves every reference once at the first of its pull sources
@@ -50,6 +53,11 @@ public final class Exporter {
         }
         present.forEach(folder -> local.add(new BlobStore(folder)));
         RegistryImages registry = new RegistryImages(pulls, local);
+        // The connections the blob downloads will want, and one for the requests alongside them (referrer probes),
+        // are opened while manifests and configs are read.
+        Map<String, ImageReference> firstPerRegistry = new LinkedHashMap<>();
+        references.forEach(reference -> firstPerRegistry.putIfAbsent(reference.registry(), reference));
+        firstPerRegistry.values().forEach(reference -> pulls.preconnect(reference, options.jobs() + 1));
         List<ResolvedImage> images = new ArrayList<>();
         for (ImageReference reference : references) {
             images.add(registry.resolve(reference, options.platforms(), options.allPlatforms()));
@@ -78,32 +86,49 @@ public final class Exporter {
     /**
      * The uncompressed size of every primary image's layers (each blob once), as far as it can be told without
      * downloading them: an uncompressed layer's is its blob's, a gzip layer's is in its trailer (one 4-byte range
-     * request). Empty when some layer does not tell (zstd, a trailer that is not plausible, no range support).
+     * request; {@code -j} of them in flight at once). Empty when some layer does not tell (zstd, a trailer that is
+     * not plausible, no range support).
      */
     public OptionalLong uncompressedLayerBytes(ExportPlan plan) {
-        Map<Digest, Long> sizes = new HashMap<>();
-        for (ResolvedImage image : plan.images()) {
-            for (Descriptor layer : image.manifest().layers()) {
-                if (sizes.containsKey(layer.digest())) {
-                    continue;
-                }
-                long size = -1;
-                if (MediaTypes.isUncompressedLayer(layer.mediaType())) {
-                    size = layer.size();
-                } else if (MediaTypes.isGzipLayer(layer.mediaType())) {
-                    try {
-                        size = LayerUnpacker.plausibleGzipSize(plan.source().tail(image.reference(), layer, 4), layer);
-                    } catch (RuntimeException e) {
-                        size = -1; // a hint the registry cannot give is only a size we do not know
+        Map<Digest, CompletableFuture<Long>> sizes = new LinkedHashMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(options.jobs(), r -> {
+            Thread t = new Thread(r, "exporter-trailers");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (ResolvedImage image : plan.images()) {
+                for (Descriptor layer : image.manifest().layers()) {
+                    if (sizes.containsKey(layer.digest())) {
+                        continue;
+                    }
+                    if (MediaTypes.isUncompressedLayer(layer.mediaType())) {
+                        sizes.put(layer.digest(), CompletableFuture.completedFuture(layer.size()));
+                    } else if (MediaTypes.isGzipLayer(layer.mediaType())) {
+                        sizes.put(layer.digest(), CompletableFuture.supplyAsync(() -> {
+                            try {
+                                return LayerUnpacker.plausibleGzipSize(plan.source().tail(image.reference(), layer, 4), layer);
+                            } catch (RuntimeException e) {
+                                return -1L; // a hint the registry cannot give is only a size we do not know
+                            }
+                        }, pool));
+                    } else {
+                        return OptionalLong.empty();
                     }
                 }
-                if (size < 0) {
+            }
+            long total = 0;
+            for (CompletableFuture<Long> size : sizes.values()) {
+                long bytes = size.join();
+                if (bytes < 0) {
                     return OptionalLong.empty();
                 }
-                sizes.put(layer.digest(), size);
+                total += bytes;
             }
+            return OptionalLong.of(total);
+        } finally {
+            pool.shutdownNow();
         }
-        return OptionalLong.of(sizes.values().stream().mapToLong(Long::longValue).sum());
     }
 
     /**

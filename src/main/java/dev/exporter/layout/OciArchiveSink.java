@@ -2,6 +2,7 @@ package dev.exporter.layout;
 
 import dev.exporter.image.Descriptor;
 import dev.exporter.image.ExportPlan;
+import dev.exporter.image.Image;
 import dev.exporter.image.ResolvedImage;
 import dev.exporter.reference.Digest;
 import dev.exporter.reference.ImageReference;
@@ -62,6 +63,7 @@ public final class OciArchiveSink implements ImageSink {
     private void writeInPlace(ExportPlan plan, Downloads downloads) throws IOException {
         BlobStore manifests = new BlobStore(downloads.work().resolve("manifests"));
         Map<Digest, Path> manifestFiles = LayoutContent.storeManifests(plan, manifests);
+        storeConfigs(plan, manifests, manifestFiles, downloads);
         Map<Digest, Map.Entry<ImageReference, Descriptor>> blobs = LayoutContent.blobs(plan);
         blobs.keySet().removeAll(manifestFiles.keySet());
         Map<Digest, Long> sizes = new HashMap<>();
@@ -80,6 +82,24 @@ public final class OciArchiveSink implements ImageSink {
                         : fetcher.then(fetcher.fetch(repository, blob), cached -> copyInto(cached, out.file(), offset, blob)));
             });
             Futures.awaitAll(fetches);
+        }
+    }
+
+    /**
+     * Adds the configs to {@code files}: read and verified while planning, they are written from memory, not asked
+     * for again.
+     */
+    private static void storeConfigs(ExportPlan plan, BlobStore store, Map<Digest, Path> files, Downloads downloads)
+            throws IOException {
+        for (ResolvedImage image : plan.images()) {
+            for (Image platform : image.images()) {
+                Descriptor config = platform.manifest().config();
+                if (!files.containsKey(config.digest())) {
+                    files.put(config.digest(), store.put(config.digest(), platform.config().raw()));
+                    downloads.progress().started(config, true);
+                    downloads.progress().finished(config);
+                }
+            }
         }
     }
 

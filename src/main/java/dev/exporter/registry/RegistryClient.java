@@ -59,6 +59,16 @@ public final class RegistryClient {
         return call(reference.registryValue(), endpoint, 0);
     }
 
+    /**
+     * Opens {@code connections} connections to the registry {@code reference} names in the background, for the
+     * concurrent requests that are about to follow (see {@link dev.exporter.registry.http.HttpTransport#preconnect}).
+     * Settles the scheme first (a loopback registry's TLS probe), as the first request would.
+     */
+    public void preconnect(ImageReference reference, int connections) {
+        URI base = URI.create(schemes.baseUrl(reference.registryValue()));
+        clients.apply(base).preconnect(base, connections);
+    }
+
     /** Runs {@code endpoint} against {@code registry}. */
     public <T> T call(Registry registry, RegistryEndpoint<T> endpoint) {
         return call(registry, endpoint, retryPolicy.maxRetries());

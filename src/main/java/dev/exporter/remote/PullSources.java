@@ -89,6 +89,15 @@ public final class PullSources {
         throw new IllegalStateException("no primary location for " + reference);
     }
 
+    /**
+     * Opens {@code connections} connections in the background to the place {@code reference} is asked for first
+     * (its first mirror, else its primary location), ready for the requests of a pull.
+     */
+    public void preconnect(ImageReference reference, int connections) {
+        Place first = place(sources.pull(reference).get(0));
+        first.client().preconnect(first.reference(), connections);
+    }
+
     /** The primary location of {@code reference}, where it is read from when it was never looked up. */
     public Place primary(ImageReference reference) {
         List<Source> all = sources.pull(reference);

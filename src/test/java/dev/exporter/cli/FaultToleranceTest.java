@@ -69,7 +69,10 @@ class FaultToleranceTest {
     private static FaultProxy tokenProxy;
     private static BlobStorageHost storage;
     private static TestImage image;
-    /** The 64 KiB random layer: big enough to cut in the middle. */
+    /**
+     * The 2 MiB random layer: big enough to cut in the middle, and to have its gzip trailer read (the two small
+     * layers are fetched whole instead).
+     */
     private static String bigLayer;
     private static String ref;
     private static byte[] cleanArchive;
@@ -81,7 +84,7 @@ class FaultToleranceTest {
     static void start() throws IOException {
         tokens = TokenServer.start();
         registry = LocalRegistry.builder().token(tokens).start();
-        image = TestImages.small(ImageFormat.DOCKER, "faults");
+        image = TestImages.small(ImageFormat.DOCKER, "faults", 2 * 1024 * 1024);
         RegistryPusher pusher = new RegistryPusher(registry);
         pusher.push(image, REPO, "v1");
         bigLayer = image.layers().get(2).digest();
@@ -482,7 +485,7 @@ class FaultToleranceTest {
     @Test
     void fullDisk_failsWithOneClearLineAndLeavesNothing() throws Exception {
         Path disk = Files.createDirectory(dir.resolve("disk"));
-        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", disk.toString())
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", disk.toString())
                 .redirectErrorStream(true).start();
         String mountOutput = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         if (!mount.waitFor(10, TimeUnit.SECONDS) || mount.exitValue() != 0) {
@@ -493,8 +496,8 @@ class FaultToleranceTest {
             Assumptions.abort(reason);
         }
         try {
-            // leave room for the manifest and config but not for the 64 KiB layer
-            Files.write(disk.resolve("filler"), new byte[512 * 1024 - 24 * 1024]);
+            // leave room for the manifest and config but not for the 2 MiB layer
+            Files.write(disk.resolve("filler"), new byte[4 * 1024 * 1024 - 24 * 1024]);
             Path out = disk.resolve("out.tar");
 
             ExporterCli.Result result = ExporterCli.create().run(ref, "-o", out.toString(), "--quiet");

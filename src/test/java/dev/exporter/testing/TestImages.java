@@ -19,13 +19,18 @@ public final class TestImages {
      * pseudo-random data). Different seeds give different layers, equal seeds equal images.
      */
     public static TestImage small(ImageFormat format, String seed) {
+        return small(format, seed, 64 * 1024);
+    }
+
+    /** {@link #small(ImageFormat, String)} with {@code randomBytes} of pseudo-random data in the third layer. */
+    public static TestImage small(ImageFormat format, String seed, int randomBytes) {
         return ImageBuilder.of(format)
                 .layer(LayerSpec.empty()
                         .file("etc/os-release", "ID=exporter-test\nSEED=" + seed + "\n")
                         .directory("tmp")
                         .symlink("bin/hello", "../app/hello.txt"), Compression.GZIP)
                 .layer(LayerSpec.empty().file("app/hello.txt", "hello from " + seed + "\n"), Compression.GZIP)
-                .layer(LayerSpec.empty().file("app/data.bin", randomBytes(seed, 64 * 1024)), Compression.GZIP)
+                .layer(LayerSpec.empty().file("app/data.bin", randomBytes(seed, randomBytes)), Compression.GZIP)
                 .cmd("/bin/hello")
                 .label("org.opencontainers.image.title", seed)
                 .build();

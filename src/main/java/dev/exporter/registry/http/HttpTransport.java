@@ -106,6 +106,32 @@ public final class HttpTransport implements Closeable {
         }
     }
 
+    /**
+     * Opens connections to {@code uri}'s origin in the background until {@code count} are open or idle there, and
+     * keeps them idle for the next requests: a round of concurrent downloads then waits for no connect (nor TLS
+     * handshake). Nothing is sent on them. Best effort: a connection that fails is not reported. Not through a
+     * proxy: it would see tunnels asked for that no request uses, and its refusal belongs to the request that needs it.
+     */
+    public void preconnect(URI uri, int count) {
+        if (proxies.forUri(uri) != null) {
+            return;
+        }
+        String origin = Origin.of(uri).toString();
+        Deque<Connection> pool = idle.get(origin);
+        int missing = Math.min(count, MAX_IDLE_PER_ORIGIN) - (pool == null ? 0 : pool.size());
+        for (int i = 0; i < missing; i++) {
+            Thread opener = new Thread(() -> {
+                try {
+                    release(open(uri, origin, null), true);
+                } catch (IOException | RuntimeException e) {
+                    // the request that needs a connection opens its own and reports what fails
+                }
+            }, "exporter-connect");
+            opener.setDaemon(true);
+            opener.start();
+        }
+    }
+
     private Response exchange(Connection connection, Request request) throws IOException {
         connection.timeout(readTimeoutMillis);
         writeRequest(connection, request);

@@ -159,6 +159,28 @@ class HttpTransportTest {
     }
 
     @Test
+    void preconnect_opensIdleConnectionsThatSendNothing_andTheNextRequestsUseThem() throws Exception {
+        try (ScriptedServer server = new ScriptedServer(ok("first"), ok("second"), ok("third"))) {
+            transport.preconnect(server.uri("/"), 3);
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (server.connections.get() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            Thread.sleep(200); // the openers hand their connections to the idle pool after the server accepts them
+            assertEquals(3, server.connections.get());
+            assertEquals(List.of(), server.requests, "nothing is sent on a connection opened ahead");
+
+            transport.preconnect(server.uri("/"), 3);
+            assertEquals("first", get(server, "/"));
+            assertEquals("second", get(server, "/"));
+            assertEquals("third", get(server, "/"));
+
+            Thread.sleep(100);
+            assertEquals(3, server.connections.get(), "the requests went on the connections opened ahead, and no more were opened");
+        }
+    }
+
+    @Test
     void readsChunkedBodiesWithExtensionsAndTrailers() throws Exception {
         try (ScriptedServer server = new ScriptedServer(
                 raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;x=1\r\n world\r\n0\r\nX-T: y\r\n\r\n"),
