@@ -96,9 +96,12 @@ public final class DockerArchiveSink implements ImageSink {
         }
         Map<Digest, Long> offsets = DockerArchiveWriter.write(archiveImages, out.channel());
         Map<Digest, CompletableFuture<LayerUnpack.Unpacked>> unpacking = new LinkedHashMap<>();
-        sources.forEach((diffId, source) -> unpacking.put(diffId, LayerUnpack.start(fetcher,
-                downloads.cache() != null, source.image().reference(), source.blob(),
-                new LayerUnpack.Target(out.file(), offsets.get(diffId), sizes.get(source.blob().digest())))));
+        for (Map.Entry<Digest, LayerSource> entry : Downloads.largestFirst(sources.entrySet(), e -> e.getValue().blob().size())) {
+            LayerSource source = entry.getValue();
+            unpacking.put(entry.getKey(), LayerUnpack.start(fetcher, downloads.cache() != null,
+                    source.image().reference(), source.blob(), new LayerUnpack.Target(out.file(),
+                            offsets.get(entry.getKey()), sizes.get(source.blob().digest()))));
+        }
         Futures.awaitAll(new ArrayList<>(unpacking.values()));
         unpacking.forEach((diffId, unpacked) -> {
             LayerSource source = sources.get(diffId);

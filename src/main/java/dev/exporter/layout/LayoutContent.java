@@ -77,21 +77,11 @@ final class LayoutContent {
         return blobs;
     }
 
-    /**
-     * {@code blobs} in the order to start their downloads: the largest first (ties as they come), so the longest
-     * downloads do not start last and run alone at the end while the other connections idle.
-     */
-    static List<Map.Entry<ImageReference, Descriptor>> largestFirst(Map<Digest, Map.Entry<ImageReference, Descriptor>> blobs) {
-        List<Map.Entry<ImageReference, Descriptor>> order = new ArrayList<>(blobs.values());
-        order.sort(Comparator.comparingLong((Map.Entry<ImageReference, Descriptor> b) -> b.getValue().size()).reversed());
-        return order;
-    }
-
     /** Downloads every blob of the plan into {@code store} and adds its manifests; returns all blob files. */
     static Map<Digest, Path> fetchAll(ExportPlan plan, Downloads downloads, BlobStore store) throws IOException {
         Map<Digest, CompletableFuture<Path>> fetches = new LinkedHashMap<>();
         try (BlobFetcher fetcher = downloads.fetcher(store)) {
-            largestFirst(blobs(plan)).forEach(blob -> fetches.put(blob.getValue().digest(),
+            Downloads.largestFirst(blobs(plan).values(), b -> b.getValue().size()).forEach(blob -> fetches.put(blob.getValue().digest(),
                     fetcher.fetch(blob.getKey(), blob.getValue())));
             Futures.awaitAll(new ArrayList<>(fetches.values()));
         }

@@ -73,7 +73,7 @@ public final class OciArchiveSink implements ImageSink {
         BlobStore cache = downloads.cacheStore();
         try (BlobFetcher fetcher = downloads.fetcher(cache != null ? cache : manifests)) {
             List<CompletableFuture<?>> fetches = new ArrayList<>();
-            LayoutContent.largestFirst(blobs).forEach(source -> {
+            Downloads.largestFirst(blobs.values(), b -> b.getValue().size()).forEach(source -> {
                 ImageReference repository = source.getKey();
                 Descriptor blob = source.getValue();
                 long offset = offsets.get(blob.digest());

@@ -3,6 +3,11 @@ package dev.exporter.transfer;
 import dev.exporter.image.BlobSource;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.ToLongFunction;
 
 /**
  * How a sink fetches blobs in this run: concurrency, the shared cache (if any), the run's own temporary folder and
@@ -38,5 +43,15 @@ public record Downloads(BlobSource source, int jobs, Path work, Path cache, Prog
 
     public BlobFetcher fetcher(BlobStore store, ProgressListener listener) {
         return new BlobFetcher(source, store, jobs, listener);
+    }
+
+    /**
+     * {@code items} in the order to start their downloads: the largest first (ties as they come), so the longest
+     * downloads do not start last and run alone at the end while the other connections idle.
+     */
+    public static <T> List<T> largestFirst(Collection<T> items, ToLongFunction<T> size) {
+        List<T> order = new ArrayList<>(items);
+        order.sort(Comparator.comparingLong(size).reversed());
+        return order;
     }
 }

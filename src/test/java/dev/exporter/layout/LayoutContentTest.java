@@ -7,24 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class LayoutContentTest {
 
-    @org.junit.jupiter.api.Test
-    void downloadsStartWithTheLargestBlob_tiesInTheirOrder() {
-        var repository = dev.exporter.reference.ImageReference.parse("registry.test/a/b:1");
-        var blobs = new java.util.LinkedHashMap<dev.exporter.reference.Digest,
-                java.util.Map.Entry<dev.exporter.reference.ImageReference, dev.exporter.image.Descriptor>>();
-        long[] sizes = {5, 90, 1, 90, 30};
-        for (int i = 0; i < sizes.length; i++) {
-            var blob = dev.exporter.image.Descriptor.of("application/octet-stream",
-                    dev.exporter.reference.Digest.sha256Of("blob" + i), sizes[i]);
-            blobs.put(blob.digest(), java.util.Map.entry(repository, blob));
-        }
-
-        var order = LayoutContent.largestFirst(blobs).stream().map(e -> e.getValue().digest()).toList();
-
-        var expected = java.util.stream.IntStream.of(1, 3, 4, 0, 2)
-                .mapToObj(i -> dev.exporter.reference.Digest.sha256Of("blob" + i)).toList();
-        assertEquals(expected, order);
-    }
 
 
     private static final String HEX = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
