@@ -29,23 +29,32 @@ public final class BlobPush {
     /** How a blob got there. */
     public enum Outcome { EXISTS, MOUNTED, UPLOADED }
 
-    /** Blobs up to this size go in one request; larger ones in chunks of {@link #CHUNK}. */
+    /** Blobs up to this size go in one request; larger ones in chunks. */
     static final long MONOLITHIC_MAX = 32L * 1024 * 1024;
+    /** Chunks of a blob still being made: each goes once its bytes are there. */
     static final long CHUNK = 32L * 1024 * 1024;
+    /**
+     * Chunks of a blob whose bytes are all there: one {@code PATCH} for nearly every layer, as docker push sends
+     * (every chunk costs a round trip and the registry's work on it, and distribution keeps nothing of a chunk that
+     * broke off, so smaller ones buy no resumption there).
+     */
+    static final long WHOLE_CHUNK = 1024L * 1024 * 1024;
     private static final int MAX_RESTARTS = 3;
 
     private final RegistryClient client;
     private final long chunkSize;
+    private final long wholeChunkSize;
     private final long monolithicMax;
 
     public BlobPush(RegistryClient client) {
-        this(client, MONOLITHIC_MAX, CHUNK);
+        this(client, MONOLITHIC_MAX, CHUNK, WHOLE_CHUNK);
     }
 
-    BlobPush(RegistryClient client, long monolithicMax, long chunkSize) {
+    BlobPush(RegistryClient client, long monolithicMax, long chunkSize, long wholeChunkSize) {
         this.client = client;
         this.monolithicMax = monolithicMax;
         this.chunkSize = chunkSize;
+        this.wholeChunkSize = wholeChunkSize;
     }
 
     /**
@@ -140,9 +149,10 @@ public final class BlobPush {
                 }
                 Descriptor done;
                 while (true) {
-                    long have = blob.await(offset + chunkSize);
+                    long chunk = blob instanceof Known ? wholeChunkSize : chunkSize;
+                    long have = blob.await(offset + chunk);
                     done = blob.complete();
-                    long end = Math.min(offset + chunkSize, done != null ? done.size() : have);
+                    long end = Math.min(offset + chunk, done != null ? done.size() : have);
                     if (end > offset) {
                         location = client.call(repository, new UploadChunk(repository, location, offset,
                                 reader.chunk(offset, end - offset), what));

@@ -32,9 +32,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A blob still being made (a layer being compressed) goes up in chunks as its bytes come, into the real registry. */
+/** Uploads into the real registry: a blob still being made (a layer being compressed) in chunks as its bytes come, a complete one in one PATCH. */
 @ExtendWith(SharedResources.class)
-class GrowingBlobPushTest {
+class BlobPushTest {
 
     private static final int CHUNK = 1024 * 1024;
 
@@ -121,7 +121,7 @@ class GrowingBlobPushTest {
         Trickle blob = new Trickle(random(3 * CHUNK + CHUNK / 2), false);
         long mark = registry.logMark();
 
-        Descriptor pushed = new BlobPush(client(), CHUNK, CHUNK).push(repository, blob, "push growing blob");
+        Descriptor pushed = new BlobPush(client(), CHUNK, CHUNK, CHUNK).push(repository, blob, "push growing blob");
 
         assertEquals(Digest.sha256Of(blob.bytes), pushed.digest());
         assertTrue(blob.readWhileGrowing.get(), "the first chunk went out before the blob was complete");
@@ -134,6 +134,25 @@ class GrowingBlobPushTest {
     }
 
     @Test
+    void aBlobWhoseBytesAreAllThere_goesInOnePatch() {
+        LocalRegistry registry = SharedRegistries.anonymous();
+        ImageReference repository = ImageReference.parse(registry.hostPort() + "/growing/whole:1");
+        byte[] bytes = random(3 * CHUNK + CHUNK / 2);
+        Descriptor blob = Descriptor.of(MediaTypes.DOCKER_LAYER_GZIP, Digest.sha256Of(bytes), bytes.length);
+        long mark = registry.logMark();
+
+        BlobPush.Outcome outcome = new BlobPush(client(), CHUNK, CHUNK, 8 * CHUNK).push(repository, blob,
+                offset -> new ByteArrayInputStream(bytes, (int) offset, bytes.length - (int) offset), null,
+                dev.exporter.transfer.ProgressListener.NONE);
+
+        assertEquals(BlobPush.Outcome.UPLOADED, outcome);
+        List<String> requests = registry.requestsSince(mark);
+        assertEquals(1, requests.stream().filter(r -> r.startsWith("PATCH ")).count(), requests.toString());
+        assertEquals(1, requests.stream().filter(r -> r.startsWith("PUT ") && r.contains("digest=" + blob.digest())).count(),
+                requests.toString());
+    }
+
+    @Test
     void aSourceThatBreaksOff_failsThePush_andTheBlobIsNeverCommitted() {
         LocalRegistry registry = SharedRegistries.anonymous();
         ImageReference repository = ImageReference.parse(registry.hostPort() + "/growing/broken:1");
@@ -141,7 +160,7 @@ class GrowingBlobPushTest {
         long mark = registry.logMark();
 
         UncheckedIOException e = assertThrows(UncheckedIOException.class,
-                () -> new BlobPush(client(), CHUNK, CHUNK).push(repository, blob, "push growing blob"));
+                () -> new BlobPush(client(), CHUNK, CHUNK, CHUNK).push(repository, blob, "push growing blob"));
 
         assertTrue(e.getMessage().startsWith("push growing blob: ") && e.getMessage().contains("the source broke off"),
                 e.getMessage());
