@@ -34,6 +34,15 @@ public interface BlobSource {
         throw new RangesNotServed(describe(repository, blob) + ": byte ranges are not served");
     }
 
+    /**
+     * Whether one connection to where {@code repository}'s blobs come from is likely as fast as several, so that a
+     * large blob gains nothing from parallel ranges (which cost a request each and a read-back): the source answers
+     * within a few milliseconds, as a registry on the same machine or network does. False when not known.
+     */
+    default boolean nearby(ImageReference repository) {
+        return false;
+    }
+
     /** The source sent something other than the range asked for: read the blob as one stream instead. */
     final class RangesNotServed extends RuntimeException {
         public RangesNotServed(String message) {

@@ -69,6 +69,15 @@ public final class RegistryClient {
         clients.apply(base).preconnect(base, connections);
     }
 
+    /**
+     * The quickest answer the registry {@code reference} names has given this client so far, or null before any (see
+     * {@link dev.exporter.registry.http.HttpTransport#quickestAnswer}).
+     */
+    public java.time.Duration quickestAnswer(ImageReference reference) {
+        URI base = URI.create(schemes.baseUrl(reference.registryValue()));
+        return clients.apply(base).quickestAnswer(base);
+    }
+
     /** Runs {@code endpoint} against {@code registry}. */
     public <T> T call(Registry registry, RegistryEndpoint<T> endpoint) {
         return call(registry, endpoint, retryPolicy.maxRetries());

@@ -110,6 +110,20 @@ public final class RegistryBlobs implements BlobSource {
                 new BlobTail(blob, length)));
     }
 
+    /**
+     * Answers quicker than this mean a registry close by ({@code exporter.nearbyMillis}, default 10 ms: a loopback or
+     * LAN registry answers in a few, one across the internet in tens to hundreds; tests that want ranges from a
+     * loopback registry set it to 0).
+     */
+    private static final long NEARBY_NANOS = Long.getLong("exporter.nearbyMillis", 10) * 1_000_000;
+
+    @Override
+    public boolean nearby(ImageReference image) {
+        Place place = places.apply(image);
+        java.time.Duration quickest = place.client().quickestAnswer(place.reference());
+        return quickest != null && quickest.toNanos() < NEARBY_NANOS;
+    }
+
     @Override
     public String describe(ImageReference image, Descriptor blob) {
         return BlobPuller.describe(places.apply(image).reference(), blob.digest());

@@ -55,6 +55,8 @@ public final class HttpTransport implements Closeable {
     private final long readTimeoutMillis;
     private final Pace pace;
     private final Map<String, Deque<Connection>> idle = new ConcurrentHashMap<>();
+    /** Per origin, the quickest answer seen so far to a request without a body, in nanoseconds. */
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> quickest = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
@@ -107,6 +109,16 @@ public final class HttpTransport implements Closeable {
     }
 
     /**
+     * The quickest answer {@code uri}'s origin has given so far (from a request's last byte sent to the answer's first
+     * byte, for requests without a body: one round trip and the server's own time), or null before any: how far away
+     * the server is.
+     */
+    public Duration quickestAnswer(URI uri) {
+        java.util.concurrent.atomic.AtomicLong nanos = quickest.get(Origin.of(uri).toString());
+        return nanos == null ? null : Duration.ofNanos(nanos.get());
+    }
+
+    /**
      * Opens connections to {@code uri}'s origin in the background until {@code count} are open or idle there, and
      * keeps them idle for the next requests: a round of concurrent downloads then waits for no connect (nor TLS
      * handshake). Nothing is sent on them. Best effort: a connection that fails is not reported. Not through a
@@ -134,8 +146,14 @@ public final class HttpTransport implements Closeable {
 
     private Response exchange(Connection connection, Request request) throws IOException {
         connection.timeout(readTimeoutMillis);
+        long sent = System.nanoTime();
         writeRequest(connection, request);
         connection.awaitAnswer();
+        if (request.body() == null) {
+            long took = System.nanoTime() - sent;
+            quickest.computeIfAbsent(Origin.of(request.uri()).toString(), o -> new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE))
+                    .accumulateAndGet(took, Math::min);
+        }
         for (int interim = 0; ; interim++) {
             if (interim > MAX_INTERIM) {
                 throw new IOException("more than " + MAX_INTERIM + " interim (1xx) answers");
