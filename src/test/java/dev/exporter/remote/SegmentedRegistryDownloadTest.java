@@ -84,7 +84,7 @@ class SegmentedRegistryDownloadTest {
         var requests = requests(digest);
         assertTrue(requests.size() >= 5, requests.toString());
         assertTrue(requests.stream().allMatch(r -> r.range() != null && r.status() == 206), requests.toString());
-        dev.exporter.transfer.SegmentedDownloadTest.assertTiles(requests.stream().map(r -> {
+        dev.exporter.transfer.SegmentedDownloadTest.assertCovers(requests.stream().map(r -> {
             String[] bytes = r.range().substring("bytes=".length()).split("-");
             return bytes[0] + "-" + (Long.parseLong(bytes[1]) + 1);
         }).toList(), image.layers().get(2).blob().length, image.layers().get(2).blob().length / 5 + 1);
