@@ -7,6 +7,7 @@ import dev.exporter.registry.RegistryClient;
 import dev.exporter.registry.RetryPolicy;
 import dev.exporter.registry.TransportOptions;
 import dev.exporter.registry.auth.CredentialProvider;
+import dev.exporter.testing.ExporterCli;
 import dev.exporter.testing.FaultProxy;
 import dev.exporter.testing.ImageFormat;
 import dev.exporter.testing.LocalRegistry;
@@ -33,7 +34,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Segmented downloads against the real registry (which serves ranges), and a proxy that ignores them. */
+/**
+ * Segmented downloads against the real registry (which serves ranges), and a proxy that ignores them or breaks
+ * them; the docker format without a cache (whose large layers segment through the run's work folder) end to end.
+ */
 @ExtendWith(SharedResources.class)
 class SegmentedRegistryDownloadTest {
 
@@ -99,5 +103,80 @@ class SegmentedRegistryDownloadTest {
         assertArrayEquals(image.layers().get(2).blob(), fetchBigLayer());
 
         assertTrue(requests(digest).stream().anyMatch(r -> r.range() == null), requests(digest).toString());
+    }
+
+    /** The segment requests for {@code digest}: closed ranges longer than a gzip trailer read. */
+    private static java.util.List<FaultProxy.Seen> segments(String digest) {
+        return requests(digest).stream().filter(r -> r.range() != null && !r.range().endsWith("-"))
+                .filter(r -> {
+                    String[] bytes = r.range().substring("bytes=".length()).split("-");
+                    return Long.parseLong(bytes[1]) - Long.parseLong(bytes[0]) + 1 > 4;
+                }).toList();
+    }
+
+    /** A docker export without a cache, with blobs of 1 KiB or more coming in segments of 16 KiB (or not at all). */
+    private ExporterCli.Result exportDocker(boolean segmented, Path out) {
+        return ExporterCli.create()
+                .jvmArgs("-Dexporter.segmentThreshold=" + (segmented ? 1024 : Long.MAX_VALUE), "-Dexporter.segmentSize=16384")
+                .run(proxy.hostPort() + "/segments/app:1", "--no-cache", "-q", "-o", out.toString());
+    }
+
+    /** What the output's folder holds besides {@code out}: no temporaries may be left there. */
+    private static java.util.List<Path> leftovers(Path out) throws IOException {
+        try (var files = Files.list(out.getParent())) {
+            return files.filter(f -> !f.equals(out)).toList();
+        }
+    }
+
+    @Test
+    void dockerWithoutCache_segmentedLayer_exportsTheSameArchiveAsOneStream_andLeavesNoTemporary() throws IOException {
+        String digest = image.layers().get(2).digest();
+        Path single = Files.createDirectories(dir.resolve("single")).resolve("app.tar");
+        Path segmented = Files.createDirectories(dir.resolve("segmented")).resolve("app.tar");
+        ExporterCli.Result reference = exportDocker(false, single);
+        assertEquals(0, reference.exitCode(), reference.stderr());
+        proxy.reset();
+
+        ExporterCli.Result result = exportDocker(true, segmented);
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertTrue(segments(digest).size() > 1, requests(digest).toString());
+        assertArrayEquals(Files.readAllBytes(single), Files.readAllBytes(segmented));
+        assertEquals(java.util.List.of(), leftovers(segmented));
+    }
+
+    @Test
+    void dockerWithoutCache_aRegistryThatIgnoresRanges_fallsBackToOneStream_andExportsTheSameArchive() throws IOException {
+        String digest = image.layers().get(2).digest();
+        Path single = Files.createDirectories(dir.resolve("single")).resolve("app.tar");
+        Path fallback = Files.createDirectories(dir.resolve("fallback")).resolve("app.tar");
+        assertEquals(0, exportDocker(false, single).exitCode());
+        proxy.reset();
+        proxy.when(r -> r.rawPath().endsWith("/blobs/" + digest)).respond("ignore-range", FaultProxy.ignoreRange());
+
+        ExporterCli.Result result = exportDocker(true, fallback);
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertTrue(!segments(digest).isEmpty(), "segments were asked for: " + requests(digest));
+        assertTrue(requests(digest).stream().anyMatch(r -> r.range() == null), requests(digest).toString());
+        assertArrayEquals(Files.readAllBytes(single), Files.readAllBytes(fallback));
+        assertEquals(java.util.List.of(), leftovers(fallback));
+    }
+
+    @Test
+    void dockerWithoutCache_aSegmentThatFails_failsWithOneLine_andLeavesNothing() throws IOException {
+        String digest = image.layers().get(2).digest();
+        Path out = Files.createDirectories(dir.resolve("failed")).resolve("app.tar");
+        proxy.reset();
+        proxy.when(r -> r.rawPath().endsWith("/blobs/" + digest) && r.header("range") != null
+                && !r.header("range").startsWith("bytes=0-")).respond("gone", FaultProxy.status(404));
+
+        ExporterCli.Result result = exportDocker(true, out);
+
+        assertEquals(1, result.exitCode(), result.stderr());
+        assertEquals(1, result.error().lines().count(), result.stderr());
+        assertTrue(result.error().contains(digest), result.stderr());
+        assertEquals(java.util.List.of(), leftovers(out), "no partial output and no temporary");
+        assertTrue(Files.notExists(out));
     }
 }
