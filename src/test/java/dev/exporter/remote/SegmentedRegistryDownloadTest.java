@@ -114,69 +114,86 @@ class SegmentedRegistryDownloadTest {
                 }).toList();
     }
 
-    /** A docker export without a cache, with blobs of 1 KiB or more coming in segments of 16 KiB (or not at all). */
-    private ExporterCli.Result exportDocker(boolean segmented, Path out) {
-        return ExporterCli.create()
+    /**
+     * A docker export without a cache into {@code out} ("-" for standard output), with blobs of 1 KiB or more coming
+     * in segments of 16 KiB (or none at all), and {@code tmp} as the temporary folder.
+     */
+    private static ExporterCli.Result exportDocker(boolean segmented, String out, Path tmp) throws IOException {
+        return ExporterCli.create().env("TMPDIR", Files.createDirectories(tmp).toString())
                 .jvmArgs("-Dexporter.segmentThreshold=" + (segmented ? 1024 : Long.MAX_VALUE), "-Dexporter.segmentSize=16384")
-                .run(proxy.hostPort() + "/segments/app:1", "--no-cache", "-q", "-o", out.toString());
+                .run(proxy.hostPort() + "/segments/app:1", "--no-cache", "-q", "-o", out);
     }
 
-    /** What the output's folder holds besides {@code out}: no temporaries may be left there. */
-    private static java.util.List<Path> leftovers(Path out) throws IOException {
-        try (var files = Files.list(out.getParent())) {
-            return files.filter(f -> !f.equals(out)).toList();
+    /** What {@code folder} holds besides {@code keep}: no temporaries may be left there. */
+    private static java.util.List<Path> leftovers(Path folder, Path... keep) throws IOException {
+        try (var files = Files.list(folder)) {
+            return files.filter(f -> !java.util.List.of(keep).contains(f)).toList();
         }
     }
 
-    @Test
-    void dockerWithoutCache_segmentedLayer_exportsTheSameArchiveAsOneStream_andLeavesNoTemporary() throws IOException {
-        String digest = image.layers().get(2).digest();
-        Path single = Files.createDirectories(dir.resolve("single")).resolve("app.tar");
-        Path segmented = Files.createDirectories(dir.resolve("segmented")).resolve("app.tar");
-        ExporterCli.Result reference = exportDocker(false, single);
+    /** The archive of the image exported as one stream per layer. */
+    private byte[] singleStream() throws IOException {
+        ExporterCli.Result reference = exportDocker(false, "-", dir.resolve("tmp-single"));
         assertEquals(0, reference.exitCode(), reference.stderr());
+        return reference.stdout();
+    }
+
+    @Test
+    void dockerWithoutCache_segmentedLayers_exportTheSameArchiveAsOneStream_andLeaveNoTemporary() throws IOException {
+        String digest = image.layers().get(2).digest();
+        byte[] single = singleStream();
+        Path tmp = dir.resolve("tmp");
+        Path file = Files.createDirectories(dir.resolve("out")).resolve("app.tar");
         proxy.reset();
+        ExporterCli.Result streamed = exportDocker(true, "-", tmp);
+        var streamedSegments = segments(digest);
+        proxy.reset();
+        ExporterCli.Result toFile = exportDocker(true, file.toString(), tmp);
 
-        ExporterCli.Result result = exportDocker(true, segmented);
-
-        assertEquals(0, result.exitCode(), result.stderr());
+        assertEquals(0, streamed.exitCode(), streamed.stderr());
+        assertEquals(0, toFile.exitCode(), toFile.stderr());
+        assertTrue(streamedSegments.size() > 1, streamedSegments.toString());
         assertTrue(segments(digest).size() > 1, requests(digest).toString());
-        assertArrayEquals(Files.readAllBytes(single), Files.readAllBytes(segmented));
-        assertEquals(java.util.List.of(), leftovers(segmented));
+        assertArrayEquals(single, streamed.stdout(), "streamed through the work folder");
+        assertArrayEquals(single, Files.readAllBytes(file), "written in place");
+        assertEquals(java.util.List.of(), leftovers(tmp));
+        assertEquals(java.util.List.of(), leftovers(file.getParent(), file));
     }
 
     @Test
     void dockerWithoutCache_aRegistryThatIgnoresRanges_fallsBackToOneStream_andExportsTheSameArchive() throws IOException {
         String digest = image.layers().get(2).digest();
-        Path single = Files.createDirectories(dir.resolve("single")).resolve("app.tar");
-        Path fallback = Files.createDirectories(dir.resolve("fallback")).resolve("app.tar");
-        assertEquals(0, exportDocker(false, single).exitCode());
+        byte[] single = singleStream();
+        Path tmp = dir.resolve("tmp");
         proxy.reset();
         proxy.when(r -> r.rawPath().endsWith("/blobs/" + digest)).respond("ignore-range", FaultProxy.ignoreRange());
 
-        ExporterCli.Result result = exportDocker(true, fallback);
+        ExporterCli.Result result = exportDocker(true, "-", tmp);
 
         assertEquals(0, result.exitCode(), result.stderr());
         assertTrue(!segments(digest).isEmpty(), "segments were asked for: " + requests(digest));
         assertTrue(requests(digest).stream().anyMatch(r -> r.range() == null), requests(digest).toString());
-        assertArrayEquals(Files.readAllBytes(single), Files.readAllBytes(fallback));
-        assertEquals(java.util.List.of(), leftovers(fallback));
+        assertArrayEquals(single, result.stdout());
+        assertEquals(java.util.List.of(), leftovers(tmp));
     }
 
     @Test
     void dockerWithoutCache_aSegmentThatFails_failsWithOneLine_andLeavesNothing() throws IOException {
         String digest = image.layers().get(2).digest();
-        Path out = Files.createDirectories(dir.resolve("failed")).resolve("app.tar");
+        Path tmp = dir.resolve("tmp");
+        Path file = Files.createDirectories(dir.resolve("out")).resolve("app.tar");
         proxy.reset();
         proxy.when(r -> r.rawPath().endsWith("/blobs/" + digest) && r.header("range") != null
                 && !r.header("range").startsWith("bytes=0-")).respond("gone", FaultProxy.status(404));
 
-        ExporterCli.Result result = exportDocker(true, out);
+        for (String out : java.util.List.of("-", file.toString())) {
+            ExporterCli.Result result = exportDocker(true, out, tmp);
 
-        assertEquals(1, result.exitCode(), result.stderr());
-        assertEquals(1, result.error().lines().count(), result.stderr());
-        assertTrue(result.error().contains(digest), result.stderr());
-        assertEquals(java.util.List.of(), leftovers(out), "no partial output and no temporary");
-        assertTrue(Files.notExists(out));
+            assertEquals(1, result.exitCode(), result.stderr());
+            assertEquals(1, result.error().lines().count(), result.stderr());
+            assertTrue(result.error().contains(digest), result.stderr());
+            assertEquals(java.util.List.of(), leftovers(tmp), "no temporary");
+            assertEquals(java.util.List.of(), leftovers(file.getParent()), "no partial output");
+        }
     }
 }
