@@ -38,12 +38,20 @@ public final class BlobFetcher implements AutoCloseable {
     private volatile boolean rangesNotServed;
     private ExecutorService segments;
 
-    /** Blobs of at least this size are fetched in segments ({@link SegmentedDownload}). */
+    /**
+     * Blobs of at least this size are fetched in segments ({@link SegmentedDownload}); the system property
+     * {@code exporter.segmentThreshold} sets another (tests shrink it to segment small images end to end).
+     */
     public static final long SEGMENT_THRESHOLD = 64L * 1024 * 1024;
-    public static final long SEGMENT_SIZE = 32L * 1024 * 1024;
+    /**
+     * The largest range a connection asks for at once ({@code exporter.segmentSize}): large, because every request
+     * costs a round trip and work stealing evens out the end anyway.
+     */
+    public static final long SEGMENT_SIZE = 64L * 1024 * 1024;
 
     public BlobFetcher(BlobSource source, BlobStore store, int jobs, ProgressListener progress) {
-        this(source, store, jobs, progress, SEGMENT_THRESHOLD, SEGMENT_SIZE);
+        this(source, store, jobs, progress, Long.getLong("exporter.segmentThreshold", SEGMENT_THRESHOLD),
+                Long.getLong("exporter.segmentSize", SEGMENT_SIZE));
     }
 
     public BlobFetcher(BlobSource source, BlobStore store, int jobs, ProgressListener progress, long segmentThreshold,

@@ -19,13 +19,16 @@ import java.util.concurrent.ExecutorService;
 /**
  * One large blob fetched as byte ranges over parallel connections, for links where one connection is slower than the
  * whole (per-flow caps, TCP windows over long round trips). Each of {@code workers} connections claims the next
- * range, fetches it to its offset in the landing's file, and claims again until the blob is all claimed; ranges
- * shrink with the blob's unclaimed rest (the rest over twice the connections, between an eighth of the segment
- * size and the segment size), so the connections finish together instead of one last range crawling alone. A range
- * resumes on its own after a broken connection. The blob is read back in order as the bytes land (not only once a
- * range is complete), through the {@link VerifyingStream} (and the download's {@link Tap}), so digest and size are
- * checked over the whole blob exactly as for one stream, while it downloads. A source that does not serve ranges
- * throws {@link BlobSource.RangesNotServed}, and the caller reads the blob as one stream instead.
+ * range (an equal share of the blob, at most the segment size), fetches it to its offset in the landing's file, and
+ * claims again. Once the blob is all claimed, a connection that runs out of work takes over the second half of the
+ * largest rest still arriving (work stealing): the range it came from ends there, and its connection stops reading
+ * (and is closed) when it gets there. So each connection asks for few ranges (every request costs a round trip, and
+ * connections that finish equal ranges together would all wait for their next answers at once), and they finish
+ * together instead of one last range crawling alone. A range resumes on its own after a broken connection. The
+ * blob is read back in order as the bytes land (not only once a range is complete), through the
+ * {@link VerifyingStream} (and the download's {@link Tap}), so digest and size are checked over the whole blob
+ * exactly as for one stream, while it downloads. A source that does not serve ranges throws
+ * {@link BlobSource.RangesNotServed}, and the caller reads the blob as one stream instead.
  */
 final class SegmentedDownload {
 
@@ -36,14 +39,16 @@ final class SegmentedDownload {
     private final Descriptor blob;
     private final Landing.Region region;
     private final long largest;
+    /** A rest smaller than twice this is not worth another request. */
     private final long smallest;
     private final ProgressListener progress;
     private final String action;
-    /** The ranges claimed so far, in blob order; guarded by {@code this}, as are the two fields below. */
+    /** The ranges claimed so far, in blob order; guarded by {@code this}, as are the three fields below. */
     private final List<Segment> segments = new ArrayList<>();
     private long claimed;
     private RuntimeException failure;
     private int workers;
+    private int hint;
     private volatile boolean aborted;
 
     SegmentedDownload(BlobSource source, ImageReference repository, Descriptor blob, Landing.Region region,
@@ -53,7 +58,7 @@ final class SegmentedDownload {
         this.blob = blob;
         this.region = region;
         this.largest = Math.max(1, segmentSize);
-        this.smallest = Math.max(1, segmentSize / 8);
+        this.smallest = Math.max(1, segmentSize / 32);
         this.progress = progress;
         this.action = source.describe(repository, blob);
     }
@@ -102,7 +107,7 @@ final class SegmentedDownload {
     private void work() {
         for (Segment segment; !aborted && (segment = claim()) != null; ) {
             try {
-                source.readRange(repository, blob, segment.from, segment.to, segment);
+                source.readRange(repository, blob, segment.from, segment.end, segment);
             } catch (RuntimeException e) {
                 fail(e);
                 throw e;
@@ -110,16 +115,44 @@ final class SegmentedDownload {
         }
     }
 
+    /** The next range to fetch: the next share of the unclaimed rest, else half of the largest rest in flight. */
     private synchronized Segment claim() {
-        long rest = blob.size() - claimed;
-        if (rest <= 0 || failure != null) {
+        if (failure != null) {
             return null;
         }
-        long size = Math.min(rest, Math.max(smallest, Math.min(largest, rest / (2L * workers))));
-        Segment segment = new Segment(claimed, claimed + size);
-        claimed += size;
-        segments.add(segment);
-        return segment;
+        long rest = blob.size() - claimed;
+        if (rest > 0) {
+            long share = Math.min(largest, (blob.size() + workers - 1) / workers);
+            Segment segment = new Segment(claimed, claimed + Math.min(rest, share));
+            claimed = segment.end;
+            segments.add(segment);
+            return segment;
+        }
+        int victim = -1;
+        for (int i = 0; i < segments.size(); i++) {
+            if (victim < 0 || segments.get(i).unreserved() > segments.get(victim).unreserved()) {
+                victim = i;
+            }
+        }
+        Segment from = segments.get(victim);
+        if (from.unreserved() < 2 * smallest) {
+            return null;
+        }
+        long middle = from.to - from.unreserved() / 2;
+        Segment stolen = new Segment(middle, from.to);
+        from.to = middle;
+        segments.add(victim + 1, stolen);
+        return stolen;
+    }
+
+    /**
+     * How many of the {@code n} bytes that {@code segment} just received it may write: none beyond its end, which
+     * a thief may have moved back (but never below what is reserved here).
+     */
+    private synchronized int reserve(Segment segment, int n) {
+        int take = (int) Math.min(n, segment.to - segment.from - segment.written);
+        segment.reserved = segment.written + take;
+        return take;
     }
 
     private synchronized void fail(RuntimeException e) {
@@ -130,28 +163,37 @@ final class SegmentedDownload {
         notifyAll();
     }
 
-    private synchronized Segment segment(int index) {
-        return segments.get(index);
+    private synchronized boolean complete(Segment segment) {
+        return segment.from + segment.written >= segment.to;
     }
 
-    private synchronized void landed() {
+    private synchronized void landed(Segment segment, int n) {
+        segment.written += n;
         notifyAll();
     }
 
     /**
-     * The index of the range holding byte {@code position} once that byte has landed, searching from range
-     * {@code index} on (ranges are claimed in order and follow each other); fails as the download failed.
+     * How many bytes from {@code position} on have landed (at least one), waiting until some have; fails as the
+     * download failed. {@code hint} is where the reader found its last range (ranges follow each other in blob
+     * order, and a stolen half goes in right after the range it came from).
      */
-    private synchronized int waitFor(int index, long position) throws IOException {
+    private synchronized long waitFor(long position) throws IOException {
         while (true) {
             if (failure != null) {
                 throw failure;
             }
-            while (index < segments.size() && segments.get(index).to <= position) {
-                index++;
+            while (hint > 0 && hint < segments.size() && segments.get(hint).from > position) {
+                hint--;
             }
-            if (index < segments.size() && segments.get(index).from + segments.get(index).written > position) {
-                return index;
+            while (hint < segments.size() && segments.get(hint).to <= position) {
+                hint++;
+            }
+            if (hint < segments.size()) {
+                Segment segment = segments.get(hint);
+                long landed = segment.from + segment.written - position;
+                if (landed > 0) {
+                    return landed;
+                }
             }
             try {
                 wait();
@@ -162,15 +204,28 @@ final class SegmentedDownload {
         }
     }
 
-    /** One byte range, written at its offset; after a broken connection it asks for its own rest. */
+    /**
+     * One byte range, written at its offset; after a broken connection it asks for its own rest. It was asked for
+     * up to {@code end}, and stops at {@code to}, which a thief may move back; {@code to} and {@code reserved} (the
+     * bytes it is about to have written) are guarded by the download's lock.
+     */
     private final class Segment implements BlobSource.BlobRead<Void> {
         final long from;
-        final long to;
+        final long end;
+        long to;
+        long reserved;
+        /** Volatile and set after the write: a reader that sees it finds the bytes in the file. */
         volatile long written;
 
-        Segment(long from, long to) {
+        Segment(long from, long end) {
             this.from = from;
-            this.to = to;
+            this.end = end;
+            this.to = end;
+        }
+
+        /** The bytes still to come that no write has reserved: what a thief may take half of. */
+        long unreserved() {
+            return to - from - reserved;
         }
 
         @Override
@@ -189,10 +244,11 @@ final class SegmentedDownload {
                     if (aborted) {
                         throw new ContentException(action + ": stopped, another segment failed");
                     }
-                    if (from + written + n > to) {
-                        throw new ContentException(action + ": sent more than the " + (to - from) + " bytes asked for");
+                    if (from + written + n > end) {
+                        throw new ContentException(action + ": sent more than the " + (end - from) + " bytes asked for");
                     }
-                    ByteBuffer bytes = ByteBuffer.wrap(buf, 0, n);
+                    int take = reserve(this, n);
+                    ByteBuffer bytes = ByteBuffer.wrap(buf, 0, take);
                     long at = region.start() + from + written;
                     local(() -> {
                         while (bytes.hasRemaining()) {
@@ -200,15 +256,17 @@ final class SegmentedDownload {
                         }
                         return null;
                     });
-                    // written is volatile and set after the write: a reader that sees it finds the bytes in the file
-                    written += n;
-                    landed();
-                    progress.transferred(blob, n);
+                    landed(this, take);
+                    progress.transferred(blob, take);
+                    if (complete(this)) {
+                        // The rest of the answer belongs to a thief now (closing the body drops the connection).
+                        return null;
+                    }
                 }
             }
-            if (from + written < to) {
+            if (!complete(this)) {
                 throw new VerifyingStream.Truncated("content ended after " + (from + written) + " of bytes "
-                        + from + "-" + (to - 1));
+                        + from + "-" + (end - 1));
             }
             return null;
         }
@@ -222,7 +280,6 @@ final class SegmentedDownload {
     private final class InOrder extends InputStream {
         private final FileChannel file;
         private long position;
-        private int index;
 
         InOrder(FileChannel file) {
             this.file = file;
@@ -242,9 +299,7 @@ final class SegmentedDownload {
             if (len == 0) {
                 return 0;
             }
-            index = waitFor(index, position);
-            Segment segment = segment(index);
-            long landed = segment.from + segment.written - position;
+            long landed = waitFor(position);
             int n = file.read(ByteBuffer.wrap(buf, off, (int) Math.min(len, landed)), region.start() + position);
             if (n < 0) {
                 throw new IOException("read back " + region.file() + ": ended at " + position);

@@ -7,6 +7,7 @@ import dev.exporter.registry.RegistryClient;
 import dev.exporter.registry.RetryPolicy;
 import dev.exporter.registry.TransportOptions;
 import dev.exporter.registry.auth.CredentialProvider;
+import dev.exporter.testing.ExporterCli;
 import dev.exporter.testing.FaultProxy;
 import dev.exporter.testing.ImageFormat;
 import dev.exporter.testing.LocalRegistry;
@@ -33,7 +34,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Segmented downloads against the real registry (which serves ranges), and a proxy that ignores them. */
+/**
+ * Segmented downloads against the real registry (which serves ranges), and a proxy that ignores them or breaks
+ * them; the docker format without a cache (whose large layers segment through the run's work folder) end to end.
+ */
 @ExtendWith(SharedResources.class)
 class SegmentedRegistryDownloadTest {
 
@@ -84,7 +88,7 @@ class SegmentedRegistryDownloadTest {
         var requests = requests(digest);
         assertTrue(requests.size() >= 5, requests.toString());
         assertTrue(requests.stream().allMatch(r -> r.range() != null && r.status() == 206), requests.toString());
-        dev.exporter.transfer.SegmentedDownloadTest.assertTiles(requests.stream().map(r -> {
+        dev.exporter.transfer.SegmentedDownloadTest.assertCovers(requests.stream().map(r -> {
             String[] bytes = r.range().substring("bytes=".length()).split("-");
             return bytes[0] + "-" + (Long.parseLong(bytes[1]) + 1);
         }).toList(), image.layers().get(2).blob().length, image.layers().get(2).blob().length / 5 + 1);
@@ -99,5 +103,97 @@ class SegmentedRegistryDownloadTest {
         assertArrayEquals(image.layers().get(2).blob(), fetchBigLayer());
 
         assertTrue(requests(digest).stream().anyMatch(r -> r.range() == null), requests(digest).toString());
+    }
+
+    /** The segment requests for {@code digest}: closed ranges longer than a gzip trailer read. */
+    private static java.util.List<FaultProxy.Seen> segments(String digest) {
+        return requests(digest).stream().filter(r -> r.range() != null && !r.range().endsWith("-"))
+                .filter(r -> {
+                    String[] bytes = r.range().substring("bytes=".length()).split("-");
+                    return Long.parseLong(bytes[1]) - Long.parseLong(bytes[0]) + 1 > 4;
+                }).toList();
+    }
+
+    /**
+     * A docker export without a cache into {@code out} ("-" for standard output), with blobs of 1 KiB or more coming
+     * in segments of 16 KiB (or none at all), and {@code tmp} as the temporary folder.
+     */
+    private static ExporterCli.Result exportDocker(boolean segmented, String out, Path tmp) throws IOException {
+        return ExporterCli.create().env("TMPDIR", Files.createDirectories(tmp).toString())
+                .jvmArgs("-Dexporter.segmentThreshold=" + (segmented ? 1024 : Long.MAX_VALUE), "-Dexporter.segmentSize=16384")
+                .run(proxy.hostPort() + "/segments/app:1", "--no-cache", "-q", "-o", out);
+    }
+
+    /** What {@code folder} holds besides {@code keep}: no temporaries may be left there. */
+    private static java.util.List<Path> leftovers(Path folder, Path... keep) throws IOException {
+        try (var files = Files.list(folder)) {
+            return files.filter(f -> !java.util.List.of(keep).contains(f)).toList();
+        }
+    }
+
+    /** The archive of the image exported as one stream per layer. */
+    private byte[] singleStream() throws IOException {
+        ExporterCli.Result reference = exportDocker(false, "-", dir.resolve("tmp-single"));
+        assertEquals(0, reference.exitCode(), reference.stderr());
+        return reference.stdout();
+    }
+
+    @Test
+    void dockerWithoutCache_segmentedLayers_exportTheSameArchiveAsOneStream_andLeaveNoTemporary() throws IOException {
+        String digest = image.layers().get(2).digest();
+        byte[] single = singleStream();
+        Path tmp = dir.resolve("tmp");
+        Path file = Files.createDirectories(dir.resolve("out")).resolve("app.tar");
+        proxy.reset();
+        ExporterCli.Result streamed = exportDocker(true, "-", tmp);
+        var streamedSegments = segments(digest);
+        proxy.reset();
+        ExporterCli.Result toFile = exportDocker(true, file.toString(), tmp);
+
+        assertEquals(0, streamed.exitCode(), streamed.stderr());
+        assertEquals(0, toFile.exitCode(), toFile.stderr());
+        assertTrue(streamedSegments.size() > 1, streamedSegments.toString());
+        assertTrue(segments(digest).size() > 1, requests(digest).toString());
+        assertArrayEquals(single, streamed.stdout(), "streamed through the work folder");
+        assertArrayEquals(single, Files.readAllBytes(file), "written in place");
+        assertEquals(java.util.List.of(), leftovers(tmp));
+        assertEquals(java.util.List.of(), leftovers(file.getParent(), file));
+    }
+
+    @Test
+    void dockerWithoutCache_aRegistryThatIgnoresRanges_fallsBackToOneStream_andExportsTheSameArchive() throws IOException {
+        String digest = image.layers().get(2).digest();
+        byte[] single = singleStream();
+        Path tmp = dir.resolve("tmp");
+        proxy.reset();
+        proxy.when(r -> r.rawPath().endsWith("/blobs/" + digest)).respond("ignore-range", FaultProxy.ignoreRange());
+
+        ExporterCli.Result result = exportDocker(true, "-", tmp);
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertTrue(!segments(digest).isEmpty(), "segments were asked for: " + requests(digest));
+        assertTrue(requests(digest).stream().anyMatch(r -> r.range() == null), requests(digest).toString());
+        assertArrayEquals(single, result.stdout());
+        assertEquals(java.util.List.of(), leftovers(tmp));
+    }
+
+    @Test
+    void dockerWithoutCache_aSegmentThatFails_failsWithOneLine_andLeavesNothing() throws IOException {
+        String digest = image.layers().get(2).digest();
+        Path tmp = dir.resolve("tmp");
+        Path file = Files.createDirectories(dir.resolve("out")).resolve("app.tar");
+        proxy.reset();
+        proxy.when(r -> r.rawPath().endsWith("/blobs/" + digest) && r.header("range") != null
+                && !r.header("range").startsWith("bytes=0-")).respond("gone", FaultProxy.status(404));
+
+        for (String out : java.util.List.of("-", file.toString())) {
+            ExporterCli.Result result = exportDocker(true, out, tmp);
+
+            assertEquals(1, result.exitCode(), result.stderr());
+            assertEquals(1, result.error().lines().count(), result.stderr());
+            assertTrue(result.error().contains(digest), result.stderr());
+            assertEquals(java.util.List.of(), leftovers(tmp), "no temporary");
+            assertEquals(java.util.List.of(), leftovers(file.getParent()), "no partial output");
+        }
     }
 }

@@ -95,23 +95,22 @@ public class SegmentedDownloadTest {
     }
 
     /**
-     * The ranges asked for ({@code from-to}, to exclusive) cover the blob exactly once, none larger than
-     * {@code largest}, and the last ones are smaller than the first (they shrink as the rest does).
+     * The ranges asked for ({@code from-to}, to exclusive) start at distinct offsets and cover the blob without a gap;
+     * the first share of each connection is at most {@code largest}, and a range that starts inside another one
+     * (work stealing: its second half, taken over) ends where that one was asked to end, or inside it.
      */
-    public static void assertTiles(List<String> ranges, long size, long largest) {
+    public static void assertCovers(List<String> ranges, long size, long largest) {
         List<long[]> sorted = ranges.stream().map(r -> r.split("-"))
                 .map(p -> new long[] {Long.parseLong(p[0]), Long.parseLong(p[1])})
                 .sorted(java.util.Comparator.comparingLong(r -> r[0])).toList();
-        long at = 0;
+        long covered = 0;
         for (long[] range : sorted) {
-            assertEquals(at, range[0], ranges.toString());
-            assertTrue(range[1] - range[0] <= largest, ranges.toString());
-            at = range[1];
+            assertTrue(range[0] == covered || range[0] < covered && range[1] <= covered, ranges.toString());
+            assertTrue(range[0] < covered || range[1] - range[0] <= largest, ranges.toString());
+            covered = Math.max(covered, range[1]);
         }
-        assertEquals(size, at, ranges.toString());
-        long[] first = sorted.get(0);
-        long[] beforeLast = sorted.get(sorted.size() - 2);
-        assertTrue(beforeLast[1] - beforeLast[0] < first[1] - first[0], "ranges shrink toward the end: " + ranges);
+        assertEquals(size, covered, ranges.toString());
+        assertEquals(sorted.size(), sorted.stream().mapToLong(r -> r[0]).distinct().count(), ranges.toString());
     }
 
     @Test
@@ -122,7 +121,7 @@ public class SegmentedDownloadTest {
             Path stored = fetcher.fetch(REPO, DESCRIPTOR).join();
             assertArrayEquals(BLOB, readAll(stored));
         }
-        assertTiles(source.requests, BLOB.length, 64 * 1024);
+        assertCovers(source.requests, BLOB.length, 64 * 1024);
         assertEquals(0, source.whole.get());
     }
 
@@ -193,6 +192,48 @@ public class SegmentedDownloadTest {
             }).join();
         }
         assertArrayEquals(BLOB, tapped.toByteArray());
+    }
+
+    @Test
+    void aSlowRange_isSplit_andAnIdleConnectionFetchesItsSecondHalf() {
+        AtomicInteger slowServed = new AtomicInteger();
+        Source source = new Source(BLOB, true, List.of()) {
+            @Override
+            public <T> T readRange(ImageReference repository, Descriptor blob, long from, long to, BlobRead<T> read) {
+                if (from != 0) {
+                    return super.readRange(repository, blob, from, to, read);
+                }
+                requests.add(from + "-" + to);
+                // the first range trickles in, 1 KiB a millisecond, while the others come at once
+                InputStream slow = new ByteArrayInputStream(BLOB, 0, (int) to) {
+                    @Override
+                    public synchronized int read(byte[] b, int off, int len) {
+                        try {
+                            Thread.sleep(1);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        int n = super.read(b, off, Math.min(len, 1024));
+                        slowServed.addAndGet(Math.max(0, n));
+                        return n;
+                    }
+                };
+                try {
+                    return read.read(0, slow);
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        };
+        try (BlobFetcher fetcher = fetcher(source, new BlobStore(dir.resolve("blobs")))) {
+            assertArrayEquals(BLOB, readAll(fetcher.fetch(REPO, DESCRIPTOR).join()));
+        }
+        assertCovers(source.requests, BLOB.length, 64 * 1024);
+        assertTrue(source.requests.stream().anyMatch(r -> {
+            long at = Long.parseLong(r.split("-")[0]);
+            return at > 0 && at < 64 * 1024;
+        }), "a second half of the slow range was taken over: " + source.requests);
+        assertTrue(slowServed.get() < 64 * 1024, "the slow range stopped where its thief began: " + slowServed);
     }
 
     @Test
