@@ -59,7 +59,7 @@ final class LayerUnpack {
     static CompletableFuture<Unpacked> start(BlobFetcher fetcher, boolean cached, ImageReference repository,
                                              Descriptor layer, Target target) {
         UnpackTap tap = new UnpackTap(target, layer.digest());
-        boolean passing = !cached && fetcher.segments(layer);
+        boolean passing = !cached && fetcher.segments(repository, layer);
         CompletableFuture<Path> blob = cached || passing
                 ? fetcher.fetch(repository, layer, tap)
                 : fetcher.download(repository, layer, Landing.nowhere(), tap);

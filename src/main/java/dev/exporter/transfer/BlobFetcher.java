@@ -75,10 +75,12 @@ public final class BlobFetcher implements AutoCloseable {
 
     /**
      * Whether {@code blob} would come in segments when it lands in a file (the store, or a region): a caller that
-     * would only stream it does better landing it in a file of the store then.
+     * would only stream it does better landing it in a file of the store then. Not from a source close by
+     * ({@link BlobSource#nearby}): one connection to it is as fast as several, and ranges would only cost requests
+     * and a read-back.
      */
-    public boolean segments(Descriptor blob) {
-        return blob.size() >= segmentThreshold && !rangesNotServed;
+    public boolean segments(ImageReference repository, Descriptor blob) {
+        return blob.size() >= segmentThreshold && !rangesNotServed && !source.nearby(repository);
     }
 
     /** The blob's path in the store once it is there and verified; downloads it unless it already is. */
@@ -112,7 +114,7 @@ public final class BlobFetcher implements AutoCloseable {
 
     private Path get(ImageReference repository, Descriptor blob, Landing landing, Tap tap) {
         progress.started(blob, false);
-        if (segments(blob)) {
+        if (segments(repository, blob)) {
             try {
                 Landing.Region region = landing.positional();
                 if (region != null) {

@@ -119,9 +119,30 @@ class SegmentedRegistryDownloadTest {
      * in segments of 16 KiB (or none at all), and {@code tmp} as the temporary folder.
      */
     private static ExporterCli.Result exportDocker(boolean segmented, String out, Path tmp) throws IOException {
+        return exportDocker(segmented, out, tmp, "0");
+    }
+
+    /** As above, with registries answering quicker than {@code nearbyMillis} counted as close by (0: none is). */
+    private static ExporterCli.Result exportDocker(boolean segmented, String out, Path tmp, String nearbyMillis)
+            throws IOException {
         return ExporterCli.create().env("TMPDIR", Files.createDirectories(tmp).toString())
-                .jvmArgs("-Dexporter.segmentThreshold=" + (segmented ? 1024 : Long.MAX_VALUE), "-Dexporter.segmentSize=16384")
+                .jvmArgs("-Dexporter.segmentThreshold=" + (segmented ? 1024 : Long.MAX_VALUE), "-Dexporter.segmentSize=16384",
+                        "-Dexporter.nearbyMillis=" + nearbyMillis)
                 .run(proxy.hostPort() + "/segments/app:1", "--no-cache", "-q", "-o", out);
+    }
+
+    @Test
+    void aRegistryCloseBy_isReadOneStreamPerBlob_evenForBlobsThatWouldBeSegmented() throws IOException {
+        String digest = image.layers().get(2).digest();
+        byte[] single = singleStream();
+        proxy.reset();
+
+        // the loopback registry answers within milliseconds: ranges would only cost requests and a read-back
+        ExporterCli.Result result = exportDocker(true, "-", dir.resolve("tmp-near"), "10000");
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertEquals(java.util.List.of(), segments(digest), requests(digest).toString());
+        assertArrayEquals(single, result.stdout());
     }
 
     /** What {@code folder} holds besides {@code keep}: no temporaries may be left there. */
