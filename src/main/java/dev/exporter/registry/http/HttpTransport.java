@@ -149,16 +149,16 @@ public final class HttpTransport implements Closeable {
         long sent = System.nanoTime();
         writeRequest(connection, request);
         connection.awaitAnswer();
-        if (request.body() == null) {
-            long took = System.nanoTime() - sent;
-            quickest.computeIfAbsent(Origin.of(request.uri()).toString(), o -> new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE))
-                    .accumulateAndGet(took, Math::min);
-        }
         for (int interim = 0; ; interim++) {
             if (interim > MAX_INTERIM) {
                 throw new IOException("more than " + MAX_INTERIM + " interim (1xx) answers");
             }
             String statusLine = connection.readLine();
+            if (interim == 0 && request.body() == null) {
+                long took = System.nanoTime() - sent;
+                quickest.computeIfAbsent(Origin.of(request.uri()).toString(),
+                        o -> new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE)).accumulateAndGet(took, Math::min);
+            }
             if (!STATUS_LINE.matcher(statusLine).matches()) {
                 throw new IOException("not an HTTP/1.x response: '" + Printable.fragment(statusLine, 100) + "'");
             }

@@ -145,6 +145,26 @@ class HttpTransportTest {
     }
 
     @Test
+    void quickestAnswer_isTheQuickestRoundTripSeen_fromTheLastByteSentToTheFirstByteBack() throws Exception {
+        ScriptedServer.Script slow = (out, request) -> {
+            Thread.sleep(300);
+            ok("slow").answer(out, request);
+        };
+        ScriptedServer.Script slower = (out, request) -> {
+            Thread.sleep(600);
+            ok("slower").answer(out, request);
+        };
+        try (ScriptedServer server = new ScriptedServer(slower, slow)) {
+            assertEquals(null, transport.quickestAnswer(server.uri("/v2/")));
+            get(server, "/v2/");
+            get(server, "/v2/");
+
+            Duration quickest = transport.quickestAnswer(server.uri("/v2/a"));
+            assertTrue(quickest.toMillis() >= 300 && quickest.toMillis() < 600, quickest.toString());
+        }
+    }
+
+    @Test
     void sendsAnHttp11RequestAndReusesTheConnectionForTheNext() throws Exception {
         try (ScriptedServer server = new ScriptedServer(ok("first"), ok("second"))) {
             assertEquals("first", get(server, "/v2/a/manifests/1?x=%2F"));
