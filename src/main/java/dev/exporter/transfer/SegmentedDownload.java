@@ -43,12 +43,14 @@ final class SegmentedDownload {
     private final long smallest;
     private final ProgressListener progress;
     private final String action;
-    /** The ranges claimed so far, in blob order; guarded by {@code this}, as are the three fields below. */
+    /** The ranges claimed so far, in blob order; guarded by {@code this}, as are the four fields below. */
     private final List<Segment> segments = new ArrayList<>();
     private long claimed;
     private RuntimeException failure;
     private int workers;
+    /** Where the in-order reader found its last range. */
     private int hint;
+    /** Set (also without the lock) once the blob will not be complete: writers stop. */
     private volatile boolean aborted;
 
     SegmentedDownload(BlobSource source, ImageReference repository, Descriptor blob, Landing.Region region,
@@ -174,8 +176,8 @@ final class SegmentedDownload {
 
     /**
      * How many bytes from {@code position} on have landed (at least one), waiting until some have; fails as the
-     * download failed. {@code hint} is where the reader found its last range (ranges follow each other in blob
-     * order, and a stolen half goes in right after the range it came from).
+     * download failed. The search starts at {@code hint}: ranges follow each other in blob order, and a stolen half
+     * goes in right after the range it came from, which the reader has not passed yet.
      */
     private synchronized long waitFor(long position) throws IOException {
         while (true) {
