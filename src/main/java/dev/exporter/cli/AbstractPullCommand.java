@@ -93,9 +93,7 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         }
         List<ImageReference> references = images.references();
         List<Platform> wanted = platforms();
-        if (jobs < 1 || jobs > 64) {
-            throw usage("--jobs must be between 1 and 64, got " + jobs);
-        }
+        Cli.jobs(spec, jobs);
         boolean toStdout = "-".equals(output);
         if (format == OutputFormat.oci_dir && toStdout) {
             throw usage("--format oci-dir writes a folder; use --format oci to write a tar to standard output");

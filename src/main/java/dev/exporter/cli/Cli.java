@@ -120,6 +120,14 @@ public final class Cli {
     }
 
     /** One line saying what went wrong; library exceptions already say what was being done to what. */
+    /** {@code -j}'s value when it is one a command takes (1 to 64), else a usage error naming it. */
+    static int jobs(picocli.CommandLine.Model.CommandSpec spec, int jobs) {
+        if (jobs < 1 || jobs > 64) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--jobs must be between 1 and 64, got " + jobs);
+        }
+        return jobs;
+    }
+
     static String message(Throwable e) {
         if (e instanceof RegistryException || e instanceof ManifestException || e instanceof ContentException
                 || e instanceof CommandFailure || e instanceof RegistriesConfException) {

@@ -76,9 +76,7 @@ public final class PushCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (jobs < 1 || jobs > 64) {
-            throw new ParameterException(spec.commandLine(), "--jobs must be between 1 and 64, got " + jobs);
-        }
+        Cli.jobs(spec, jobs);
         Path cacheFolder = cache.folder();
         Path tmp = RegistryOptions.tempFolder();
         Path work = TempPaths.createDirectory(tmp, ".exporter-push-");

@@ -8,7 +8,6 @@ import dev.exporter.verify.ArchiveCheck;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -39,9 +38,7 @@ public final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (jobs < 1 || jobs > 64) {
-            throw new ParameterException(spec.commandLine(), "--jobs must be between 1 and 64, got " + jobs);
-        }
+        Cli.jobs(spec, jobs);
         PrintWriter out = spec.commandLine().getOut();
         Path work = TempPaths.createDirectory(RegistryOptions.tempFolder(), ".exporter-verify-");
         List<ArchiveCheck.ImageResult> results;

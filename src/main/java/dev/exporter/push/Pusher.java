@@ -10,6 +10,7 @@ import dev.exporter.registry.ManifestPusher;
 import dev.exporter.registry.RegistryClient;
 import dev.exporter.remote.BlobContent;
 import dev.exporter.remote.BlobPush;
+import dev.exporter.transfer.Downloads;
 import dev.exporter.transfer.Futures;
 import dev.exporter.transfer.TempPaths;
 
@@ -121,10 +122,8 @@ public final class Pusher {
             uploads.values().forEach(u -> uses.computeIfAbsent(u.blob().digest(), d -> new AtomicInteger()).incrementAndGet());
             // the largest first, so the longest uploads do not start last (a stable sort: one blob's first
             // repository stays first, and the others mount from it)
-            List<Map.Entry<String, Upload>> bySize = new ArrayList<>(uploads.entrySet());
-            bySize.sort((a, b) -> Long.compare(b.getValue().blob().size(), a.getValue().blob().size()));
             Map<String, CompletableFuture<Descriptor>> tasks = new LinkedHashMap<>();
-            for (Map.Entry<String, Upload> entry : bySize) {
+            for (Map.Entry<String, Upload> entry : Downloads.largestFirst(uploads.entrySet(), e -> e.getValue().blob().size())) {
                 Upload u = entry.getValue();
                 tasks.put(entry.getKey(), CompletableFuture.supplyAsync(() -> {
                     try {
