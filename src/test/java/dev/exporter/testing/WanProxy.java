@@ -76,6 +76,7 @@ public final class WanProxy implements AutoCloseable {
     private final AtomicInteger ids = new AtomicInteger();
     private final Set<Conn> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    private final Thread acceptor;
 
     private WanProxy(Config config) throws IOException {
         if (!config.target().getAddress().isLoopbackAddress()) {
@@ -91,7 +92,7 @@ public final class WanProxy implements AutoCloseable {
         this.totalUp = new TokenPacer(config.totalRate());
         this.totalDown = new TokenPacer(config.totalRate());
         this.server = new ServerSocket(config.listenPort(), 128, InetAddress.getLoopbackAddress());
-        Thread acceptor = new Thread(this::acceptLoop, "wan-proxy-accept");
+        this.acceptor = new Thread(this::acceptLoop, "wan-proxy-accept");
         acceptor.setDaemon(true);
         acceptor.start();
     }
@@ -111,6 +112,12 @@ public final class WanProxy implements AutoCloseable {
     /** Bytes buffered at most per connection and direction. */
     public int bufferBytes() {
         return bufferBytes;
+    }
+
+    /** Whether the listening socket is open or its accept loop still runs; waits up to {@code wait} for both to end. */
+    public boolean listening(Duration wait) throws InterruptedException {
+        acceptor.join(Math.max(1, wait.toMillis()));
+        return acceptor.isAlive() || !server.isClosed();
     }
 
     /** Connections currently open. */

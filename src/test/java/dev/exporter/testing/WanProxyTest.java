@@ -2,6 +2,7 @@ package dev.exporter.testing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -281,7 +282,15 @@ class WanProxyTest {
             // a reset is a clean end too: the proxy aborts rather than finishing streams on close
         }
         assertEquals(0, proxy.openConnections());
-        assertThrows(IOException.class, () -> new Socket(InetAddress.getLoopbackAddress(), proxy.port()).close());
+        assertFalse(proxy.listening(Duration.ofSeconds(5)), "the listening socket is closed and its accept loop ended");
+        // The port is free again, so another process on the machine may take it: a connect that succeeds is
+        // not proof that the proxy still listens, but the proxy must not take it.
+        try (Socket late = new Socket(InetAddress.getLoopbackAddress(), proxy.port())) {
+            Thread.sleep(100);
+            assertEquals(0, proxy.openConnections(), "a connection after close is not served by the proxy");
+        } catch (IOException refused) {
+            // what normally happens: nothing listens there any more
+        }
     }
 
     @Test
