@@ -43,6 +43,14 @@ public final class DockerArchiveSink implements ImageSink {
         this.small = small;
     }
 
+    /**
+     * The layers whose gzip trailer an archive written in place reads (those larger than this many bytes; smaller ones
+     * are fetched whole), so that the reads can be asked for as soon as the manifest is known.
+     */
+    public static long readsTrailersAbove() {
+        return LayerSizes.SmallLayers.DEFAULT.perBlob();
+    }
+
     /** The primary image's layers: its config is in the plan already. */
     @Override
     public List<Descriptor> fetches(ResolvedImage image) {

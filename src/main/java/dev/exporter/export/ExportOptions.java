@@ -17,7 +17,24 @@ import java.util.List;
  * @param cache        a blob cache folder shared between runs, or null to download into a temporary folder
  */
 public record ExportOptions(List<Platform> platforms, boolean allPlatforms, int jobs, Path workParent, Path cache,
-                            ProgressListener progress) {
+                            ProgressListener progress, Ahead ahead) {
+
+    /**
+     * What to ask for as soon as each manifest is known, beside the request for its config (on a link with latency
+     * the config costs a round trip these need not wait for).
+     *
+     * @param referrers     probe every manifest for referrers: the walk {@link Exporter#withReferrers} will make
+     * @param trailersAbove read the gzip trailer of every layer larger than this many bytes (the sizes a docker
+     *                      archive written in place needs); -1 for none
+     */
+    public record Ahead(boolean referrers, long trailersAbove) {
+        public static final Ahead NOTHING = new Ahead(false, -1);
+    }
+
+    public ExportOptions(List<Platform> platforms, boolean allPlatforms, int jobs, Path workParent, Path cache,
+                         ProgressListener progress) {
+        this(platforms, allPlatforms, jobs, workParent, cache, progress, Ahead.NOTHING);
+    }
 
     public ExportOptions {
         platforms = List.copyOf(platforms);
@@ -28,5 +45,6 @@ public record ExportOptions(List<Platform> platforms, boolean allPlatforms, int 
             throw new IllegalArgumentException("--jobs must be at least 1, got " + jobs);
         }
         progress = progress == null ? ProgressListener.NONE : progress;
+        ahead = ahead == null ? Ahead.NOTHING : ahead;
     }
 }

@@ -2,6 +2,7 @@ package dev.exporter.export;
 
 import dev.exporter.image.Descriptor;
 import dev.exporter.image.ExportPlan;
+import dev.exporter.image.ImageManifest;
 import dev.exporter.image.MediaTypes;
 import dev.exporter.image.ResolvedImage;
 import dev.exporter.reference.Digest;
@@ -26,6 +27,9 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Export in two steps, source then sink: {@link #plan} resolves every reference once at the first of its pull sources
@@ -36,6 +40,8 @@ public final class Exporter {
 
     private final PullSources pulls;
     private final ExportOptions options;
+    /** The referrer walk, started by {@link #plan} when {@link ExportOptions.Ahead#referrers} asks for it. */
+    private Referrers referrers;
 
     public Exporter(PullSources pulls, ExportOptions options) {
         this.pulls = pulls;
@@ -53,6 +59,7 @@ public final class Exporter {
         }
         present.forEach(folder -> local.add(new BlobStore(folder)));
         RegistryImages registry = new RegistryImages(pulls, local);
+        ask(registry, options.ahead());
         // The connections the blob downloads will want, and one for the requests alongside them (referrer probes),
         // are opened while manifests and configs are read.
         Map<String, ImageReference> firstPerRegistry = new LinkedHashMap<>();
@@ -66,11 +73,45 @@ public final class Exporter {
     }
 
     /**
+     * Has {@code registry} start what {@code ahead} asks for as each manifest is found: the referrer probes, on the
+     * walk's own pool, and the trailer reads, {@code -j} at a time on threads that go when idle.
+     */
+    private void ask(RegistryImages registry, ExportOptions.Ahead ahead) {
+        if (ahead.referrers()) {
+            referrers = new Referrers(pulls, options.jobs());
+        }
+        ThreadPoolExecutor trailers = ahead.trailersAbove() < 0 ? null : new ThreadPoolExecutor(options.jobs(),
+                options.jobs(), 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "exporter-trailers");
+                    t.setDaemon(true);
+                    return t;
+                });
+        if (trailers != null) {
+            trailers.allowCoreThreadTimeOut(true);
+        }
+        Referrers walk = referrers;
+        registry.onManifest((reference, document) -> {
+            if (walk != null) {
+                walk.prestart(reference, document.digest());
+            }
+            if (trailers != null && document instanceof ImageManifest manifest) {
+                for (Descriptor layer : manifest.layers()) {
+                    if (MediaTypes.isGzipLayer(layer.mediaType()) && layer.size() > ahead.trailersAbove()) {
+                        registry.prefetchTail(reference, layer, trailers);
+                    }
+                }
+            }
+        });
+    }
+
+    /**
      * The plan with the referrers of its images (signatures, SBOMs, attestations, and theirs in turn) found at the
      * primary location of each (mirrors hold images, not necessarily what refers to them); see {@link Referrers}.
      */
     public ExportPlan withReferrers(ExportPlan plan, List<String> skipped) {
-        Referrers.Result found = new Referrers(pulls, options.jobs()).collect(plan.images());
+        Referrers walk = referrers != null ? referrers : new Referrers(pulls, options.jobs());
+        referrers = null;
+        Referrers.Result found = walk.collect(plan.images());
         skipped.addAll(found.skipped());
         return plan.withReferrers(found.referrers());
     }

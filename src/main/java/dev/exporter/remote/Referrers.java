@@ -32,8 +32,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -109,6 +112,10 @@ public final class Referrers {
 
     private final PullSources pulls;
     private final int jobs;
+    /** The probes of subjects started before {@link #collect} (see {@link #prestart}), by subject key. */
+    private final Map<String, List<CompletableFuture<List<Referrer>>>> started = new ConcurrentHashMap<>();
+    private final Walk walk = new Walk();
+    private ExecutorService pool;
 
     /** @param pulls where images are pulled from: referrers are looked for at each one's primary location */
     public Referrers(PullSources pulls, int jobs) {
@@ -136,7 +143,6 @@ public final class Referrers {
                 }
             }
             Map<String, Referrer> found = new LinkedHashMap<>();
-            Walk walk = new Walk();
             for (int depth = 0; !level.isEmpty(); depth++) {
                 if (depth >= MAX_DEPTH) {
                     throw new RegistryException(Kind.INVALID_CONTENT, 0, "find referrers of "
@@ -146,10 +152,9 @@ public final class Referrers {
                 List<CompletableFuture<List<Referrer>>> probes = new ArrayList<>();
                 List<Subject> probed = new ArrayList<>();
                 for (Subject subject : level) {
-                    probes.add(CompletableFuture.supplyAsync(() -> listed(subject, walk), pool));
-                    probed.add(subject);
-                    for (String tag : cosignTags(subject.digest())) {
-                        probes.add(CompletableFuture.supplyAsync(() -> tagged(subject, tag, walk), pool));
+                    List<CompletableFuture<List<Referrer>>> early = started.remove(subject.key());
+                    for (CompletableFuture<List<Referrer>> probe : early != null ? early : probes(subject, pool)) {
+                        probes.add(probe);
                         probed.add(subject);
                     }
                 }
@@ -170,8 +175,41 @@ public final class Referrers {
             }
             return new Result(named(found.values()), walk.skipped);
         } finally {
-            pool.shutdownNow();
+            synchronized (this) {
+                pool.shutdownNow();
+                this.pool = null;
+            }
         }
+    }
+
+    /**
+     * Starts probing manifest {@code digest} of {@code reference} for referrers now, for {@link #collect} to use when
+     * it comes to that subject: lets the probes go out while the image's config is still being fetched. Probes of a
+     * subject that {@code collect} never reaches are dropped with their answers.
+     */
+    public void prestart(ImageReference reference, Digest digest) {
+        PullSources.Place primary = pulls.primary(reference);
+        Subject subject = new Subject(reference, primary.reference(), primary.client(), digest);
+        started.computeIfAbsent(subject.key(), key -> probes(subject, pool()));
+    }
+
+    /**
+     * The requests that find {@code subject}'s referrers, all at once: the referrers API, with the fallback tag's
+     * {@code HEAD} beside it (its answer only counts where the API has nothing: sent together they cost one round trip
+     * instead of two), and the cosign tags. The fallback probe is queued before the API's, which waits for it: the
+     * pool runs tasks in order, so it never waits for one that no thread has taken.
+     */
+    private List<CompletableFuture<List<Referrer>>> probes(Subject subject, ExecutorService pool) {
+        CompletableFuture<ManifestChecker.Head> fallback = fallbackTag(subject.digest())
+                .map(tag -> CompletableFuture.supplyAsync(() -> head(subject, subject.located(tag, null), false), pool))
+                .orElse(null);
+        List<CompletableFuture<List<Referrer>>> probes = new ArrayList<>();
+        probes.add(CompletableFuture.supplyAsync(() -> listed(subject, fallback, walk), pool));
+        for (String tag : cosignTags(subject.digest())) {
+            probes.add(CompletableFuture.supplyAsync(() -> tagged(subject, tag, head(subject, subject.located(tag, null),
+                    false), walk), pool));
+        }
+        return probes;
     }
 
     /**
@@ -218,12 +256,16 @@ public final class Referrers {
         return digests.stream().map(d -> new Subject(image.reference(), primary.reference(), primary.client(), d)).toList();
     }
 
-    /** What the referrers API lists for {@code subject}, or where it has none, the fallback tag's index. */
-    private List<Referrer> listed(Subject subject, Walk walk) {
+    /**
+     * What the referrers API lists for {@code subject}, or where it has none, the fallback tag's index ({@code fallback}:
+     * the tag's {@code HEAD}, null when the digest has no fallback tag).
+     */
+    private List<Referrer> listed(Subject subject, CompletableFuture<ManifestChecker.Head> fallback, Walk walk) {
         Optional<List<ReferrersLister.Listed>> listed = new ReferrersLister(subject.client())
                 .list(subject.location(), subject.digest(), null);
         if (listed.isEmpty()) {
-            return fallbackTag(subject.digest()).map(tag -> tagged(subject, tag, walk)).orElse(List.of());
+            return fallback == null ? List.of() : tagged(subject, fallbackTag(subject.digest()).orElseThrow(),
+                    join(fallback), walk);
         }
         List<Referrer> found = new ArrayList<>();
         for (ReferrersLister.Listed entry : listed.get()) {
@@ -235,9 +277,8 @@ public final class Referrers {
         return found;
     }
 
-    /** What {@code tag} holds, probed with {@code HEAD} and pulled by digest; nothing when there is no such tag. */
-    private List<Referrer> tagged(Subject subject, String tag, Walk walk) {
-        ManifestChecker.Head head = head(subject, subject.located(tag, null), false);
+    /** What {@code tag} holds, pulled by the digest its {@code HEAD} gave; nothing when there is no such tag (null). */
+    private List<Referrer> tagged(Subject subject, String tag, ManifestChecker.Head head, Walk walk) {
         if (head == null) {
             return List.of();
         }
@@ -325,12 +366,20 @@ public final class Referrers {
                 || !tagged.contains(r.reference().fullName() + "@" + r.document().digest())).toList();
     }
 
-    private ExecutorService pool() {
-        return Executors.newFixedThreadPool(Math.min(jobs, 8), r -> {
-            Thread t = new Thread(r, "exporter-referrers");
-            t.setDaemon(true);
-            return t;
-        });
+    /** One pool for the prestarted probes and the walk; its threads go when idle, so a walk never run leaves none. */
+    private synchronized ExecutorService pool() {
+        if (pool == null) {
+            int threads = Math.min(jobs, 8);
+            ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 1, TimeUnit.SECONDS,
+                    new LinkedBlockingQueue<>(), r -> {
+                        Thread t = new Thread(r, "exporter-referrers");
+                        t.setDaemon(true);
+                        return t;
+                    });
+            executor.allowCoreThreadTimeOut(true);
+            pool = executor;
+        }
+        return pool;
     }
 
     private static <T> T join(CompletableFuture<T> future) {

@@ -3,6 +3,7 @@ package dev.exporter.remote;
 import dev.exporter.image.BlobSource;
 import dev.exporter.image.ContentException;
 import dev.exporter.image.Descriptor;
+import dev.exporter.reference.Digest;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.registry.BlobPuller;
 import dev.exporter.registry.RegistryClient;
@@ -15,6 +16,9 @@ import dev.exporter.text.Printable;
 
 import java.io.IOException;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -25,14 +29,24 @@ import java.util.function.Function;
 public final class RegistryBlobs implements BlobSource {
 
     /** Where the blobs of each image's reference are read: where the image was found. */
+    /** The length of a gzip trailer's size field, the tail that can be asked for ahead. */
+    static final int TRAILER = 4;
+
     private final Function<ImageReference, Place> places;
+    /** Trailers already asked for ({@link RegistryImages#prefetchTail}); each answers one {@link #tail} call. */
+    private final Map<Digest, CompletableFuture<byte[]>> prefetched;
 
     public RegistryBlobs(RegistryClient client) {
         this(PullSources.direct(client)::primary);
     }
 
     RegistryBlobs(Function<ImageReference, Place> places) {
+        this(places, new ConcurrentHashMap<>());
+    }
+
+    RegistryBlobs(Function<ImageReference, Place> places, Map<Digest, CompletableFuture<byte[]>> prefetched) {
         this.places = places;
+        this.prefetched = prefetched;
     }
 
     @Override
@@ -102,6 +116,14 @@ public final class RegistryBlobs implements BlobSource {
     /** One {@code Range} request, not retried: a hint that fails is simply not used. */
     @Override
     public byte[] tail(ImageReference image, Descriptor blob, int length) {
+        CompletableFuture<byte[]> ahead = length == TRAILER ? prefetched.remove(blob.digest()) : null;
+        if (ahead != null) {
+            try {
+                return ahead.join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException failure ? failure : e;
+            }
+        }
         if (blob.size() < length) {
             return null;
         }

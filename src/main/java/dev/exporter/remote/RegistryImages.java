@@ -9,6 +9,7 @@ import dev.exporter.image.ImageManifest;
 import dev.exporter.image.ManifestDocument;
 import dev.exporter.image.ManifestException;
 import dev.exporter.image.ResolvedImage;
+import dev.exporter.reference.Digest;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.reference.Platform;
 import dev.exporter.registry.BlobPuller;
@@ -27,7 +28,9 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 
 /**
  * The registry as a place images are read from: resolves references to {@link ResolvedImage}s (manifests and
@@ -42,6 +45,23 @@ public final class RegistryImages {
     private final List<BlobStore> local;
     /** Where each reference asked for was found; its child manifests, configs and blobs are read there too. */
     private final Map<ImageReference, Place> found = new ConcurrentHashMap<>();
+    /** Told of every manifest that goes into a resolved image, before its config is fetched. */
+    private volatile ManifestFound listener = (reference, document) -> { };
+    /** Gzip trailers asked for ahead of the sink (see {@link #prefetchTail}), handed to {@link RegistryBlobs#tail}. */
+    private final Map<Digest, CompletableFuture<byte[]>> tails = new ConcurrentHashMap<>();
+
+    /**
+     * Work that can start as soon as a manifest is known, in parallel with the request for its config: on a link
+     * with latency the config costs a round trip that referrer probes and trailer reads need not wait for.
+     */
+    @FunctionalInterface
+    public interface ManifestFound {
+        /**
+         * {@code document} (an index or an image manifest) was found for {@code reference} and will be part of what it
+         * resolves to. Called on the resolving thread: must not block.
+         */
+        void found(ImageReference reference, ManifestDocument document);
+    }
 
     public RegistryImages(RegistryClient client) {
         this(PullSources.direct(client), List.of());
@@ -50,6 +70,25 @@ public final class RegistryImages {
     public RegistryImages(PullSources pulls, List<BlobStore> local) {
         this.pulls = pulls;
         this.local = List.copyOf(local);
+    }
+
+    /** Tells {@code listener} of every manifest {@link #resolve} finds from now on. */
+    public void onManifest(ManifestFound listener) {
+        this.listener = listener;
+    }
+
+    /**
+     * Starts reading the last 4 bytes of {@code layer} (a gzip trailer: the uncompressed size) on {@code executor}, for
+     * the {@link #blobs} of this resolver to answer {@link RegistryBlobs#tail} with. Skipped for a blob a local store
+     * holds: its trailer is read from there.
+     */
+    public void prefetchTail(ImageReference reference, Descriptor layer, Executor executor) {
+        if (local.stream().anyMatch(store -> store.contains(layer))) {
+            return;
+        }
+        RegistryBlobs blobs = new RegistryBlobs(this::place);
+        tails.computeIfAbsent(layer.digest(), d -> CompletableFuture.supplyAsync(
+                () -> blobs.tail(reference, layer, RegistryBlobs.TRAILER), executor));
     }
 
     /** The manifest or index {@code reference} names, from the first of its places that has it. */
@@ -81,7 +120,7 @@ public final class RegistryImages {
 
     /** The blobs of the images this resolved, each read where its image was found. */
     public RegistryBlobs blobs() {
-        return new RegistryBlobs(this::place);
+        return new RegistryBlobs(this::place, tails);
     }
 
     /** Resolves {@code reference} for {@code platform}; an index without that platform is an error naming those it has. */
@@ -96,6 +135,7 @@ public final class RegistryImages {
      */
     public ResolvedImage resolve(ImageReference reference, List<Platform> platforms, boolean allPlatforms) {
         ManifestDocument top = manifest(reference);
+        listener.found(reference, top);
         if (top instanceof ImageManifest manifest) {
             return ResolvedImage.single(reference, null, image(reference, manifest)).withOrigin(origin(reference));
         }
@@ -113,7 +153,9 @@ public final class RegistryImages {
         }
         List<Image> images = new ArrayList<>();
         for (Descriptor entry : chosen) {
-            images.add(image(reference, platformManifest(reference, entry)));
+            ImageManifest manifest = platformManifest(reference, entry);
+            listener.found(reference, manifest);
+            images.add(image(reference, manifest));
         }
         Descriptor primaryEntry = index.select(platforms.get(0)).filter(chosen::contains)
                 .orElse(chosen.stream().filter(d -> index.platformManifests().contains(d)).findFirst()

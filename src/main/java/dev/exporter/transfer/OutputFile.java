@@ -75,6 +75,14 @@ public final class OutputFile implements AutoCloseable {
         return Files.exists(target) && !Files.isRegularFile(target) && !Files.isDirectory(target);
     }
 
+    /**
+     * Whether {@link #open(Path, Compression)} with the compression {@code target}'s name asks for gives an output a
+     * sink can write at offsets ({@link ArchiveOutput#file}): a plain archive in a regular file.
+     */
+    public static boolean writesInPlace(Path target) {
+        return Compression.forName(target.getFileName().toString()) == Compression.NONE && !isPassThrough(target);
+    }
+
     public ArchiveOutput output() {
         return output;
     }

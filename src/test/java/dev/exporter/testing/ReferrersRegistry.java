@@ -37,6 +37,9 @@ public final class ReferrersRegistry implements AutoCloseable {
     private final List<String> requests = Collections.synchronizedList(new ArrayList<>());
     private final List<String> accepts = Collections.synchronizedList(new ArrayList<>());
     private final LoopbackServer server;
+    /** Blobs whose GET is answered only once a request starting with the given text has come (see {@link #hold}). */
+    private final Map<String, String> held = new ConcurrentHashMap<>();
+    private final List<String> heldTooLong = Collections.synchronizedList(new ArrayList<>());
 
     private ReferrersRegistry(String repository, int pageSize, boolean applyFilters) {
         this.repository = repository;
@@ -67,6 +70,38 @@ public final class ReferrersRegistry implements AutoCloseable {
         manifests.put(referrer.digest(), new Manifest(referrer.mediaType(), referrer.manifestBytes()));
         referrers.computeIfAbsent(subject, s -> Collections.synchronizedList(new ArrayList<>()))
                 .add(new Listed(referrer.mediaType(), referrer.digest(), referrer.manifestBytes().length, referrer.artifactType()));
+    }
+
+    /**
+     * Answers the GET of blob {@code digest} only once a request starting with {@code awaited} (such as
+     * {@code "GET /v2/REPO/referrers/"}) has come, or after 3 seconds, which {@link #heldTooLong} then tells: shows
+     * that a client sends that request without waiting for the blob.
+     */
+    public void hold(String digest, String awaited) {
+        held.put(digest, awaited);
+    }
+
+    /** The blobs whose answer waited the whole 3 seconds for their awaited request. */
+    public List<String> heldTooLong() {
+        synchronized (heldTooLong) {
+            return List.copyOf(heldTooLong);
+        }
+    }
+
+    private void awaitRequest(String digest, String awaited) {
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        while (requests().stream().noneMatch(r -> r.startsWith(awaited))) {
+            if (System.nanoTime() > deadline) {
+                heldTooLong.add(digest);
+                return;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** Every request so far, {@code METHOD path?query}, in order. */
@@ -105,7 +140,12 @@ public final class ReferrersRegistry implements AutoCloseable {
                 exchange.getResponseHeaders().set("Docker-Content-Digest", Digests.sha256(manifest.bytes()));
                 send(exchange, method, 200, manifest.mediaType(), manifest.bytes());
             } else if (path.startsWith(prefix + "blobs/")) {
-                byte[] blob = blobs.get(path.substring((prefix + "blobs/").length()));
+                String digest = path.substring((prefix + "blobs/").length());
+                String awaited = held.get(digest);
+                if (awaited != null) {
+                    awaitRequest(digest, awaited);
+                }
+                byte[] blob = blobs.get(digest);
                 if (blob == null) {
                     error(exchange, method, "BLOB_UNKNOWN");
                     return;
