@@ -116,11 +116,13 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         Path workParent = toStdout || OutputFile.isPassThrough(target) ? RegistryOptions.tempFolder()
                 : target.toAbsolutePath().getParent();
         // A dry run writes nothing, not even configs into the cache or the layout being added to.
-        // What the sink will want once the manifests are known goes out beside the configs' requests.
-        ExportOptions.Ahead ahead = bundle.dryRun ? ExportOptions.Ahead.NOTHING : new ExportOptions.Ahead(
-                format != OutputFormat.docker && !bundle.noReferrers,
-                format == OutputFormat.docker && target != null && OutputFile.writesInPlace(target)
-                        ? DockerArchiveSink.readsTrailersAbove() : -1);
+        // What the sink (or the docker dry run's sizes) will want once the manifests are known goes out beside the
+        // configs' requests.
+        ExportOptions.Ahead ahead = bundle.dryRun
+                ? new ExportOptions.Ahead(false, format == OutputFormat.docker ? 0 : -1)
+                : new ExportOptions.Ahead(format != OutputFormat.docker && !bundle.noReferrers,
+                        format == OutputFormat.docker && target != null && OutputFile.writesInPlace(target)
+                                ? DockerArchiveSink.readsTrailersAbove() : -1);
         Exporter exporter = new Exporter(sources.pullSources(registry, references), new ExportOptions(wanted,
                 allPlatforms, jobs, workParent, bundle.dryRun ? null : cache.folder(), counter, ahead));
         long start = System.nanoTime();

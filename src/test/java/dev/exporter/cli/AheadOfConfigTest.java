@@ -77,4 +77,18 @@ class AheadOfConfigTest {
         assertEquals(List.of(), registry.heldTooLong(), "the trailer read waited for the config: " + registry.requests());
         assertTrue(Files.size(archive) > 2 * 1024 * 1024);
     }
+
+    @Test
+    void dockerDryRun_readsTrailersWhileTheConfigIsOnItsWay() {
+        TestImage image = TestImages.small(ImageFormat.DOCKER, "ahead-dry-run");
+        String first = Json.parse(image.manifestBytes(), "manifest").get("layers").get(0).get("digest").asText();
+        registry = ReferrersRegistry.start(REPO, 10, true);
+        registry.image(image, "v1");
+        registry.hold(image.configDigest(), "GET /v2/" + REPO + "/blobs/" + first);
+
+        ExporterCli.Result result = ExporterCli.create().run(registry.hostPort() + "/" + REPO + ":v1", "--dry-run");
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertEquals(List.of(), registry.heldTooLong(), "the trailer read waited for the config: " + registry.requests());
+    }
 }
