@@ -15,6 +15,8 @@ import java.util.List;
  * @param jobs         concurrent blob downloads
  * @param workParent   where temporary files go (a folder on the output's file system, so renames are atomic)
  * @param cache        a blob cache folder shared between runs, or null to download into a temporary folder
+ * @param progress     told of every transfer; null for none
+ * @param ahead        what goes out as soon as each manifest is known; null for nothing
  */
 public record ExportOptions(List<Platform> platforms, boolean allPlatforms, int jobs, Path workParent, Path cache,
                             ProgressListener progress, Ahead ahead) {
@@ -29,11 +31,6 @@ public record ExportOptions(List<Platform> platforms, boolean allPlatforms, int 
      */
     public record Ahead(boolean referrers, long trailersAbove) {
         public static final Ahead NOTHING = new Ahead(false, -1);
-    }
-
-    public ExportOptions(List<Platform> platforms, boolean allPlatforms, int jobs, Path workParent, Path cache,
-                         ProgressListener progress) {
-        this(platforms, allPlatforms, jobs, workParent, cache, progress, Ahead.NOTHING);
     }
 
     public ExportOptions {

@@ -28,10 +28,10 @@ import java.util.function.Function;
  */
 public final class RegistryBlobs implements BlobSource {
 
-    /** Where the blobs of each image's reference are read: where the image was found. */
     /** The length of a gzip trailer's size field, the tail that can be asked for ahead. */
     static final int TRAILER = 4;
 
+    /** Where the blobs of each image's reference are read: where the image was found. */
     private final Function<ImageReference, Place> places;
     /** Trailers already asked for ({@link RegistryImages#prefetchTail}); each answers one {@link #tail} call. */
     private final Map<Digest, CompletableFuture<byte[]>> prefetched;
