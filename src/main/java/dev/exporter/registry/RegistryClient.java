@@ -65,6 +65,11 @@ public final class RegistryClient {
      * Settles the scheme first (a loopback registry's TLS probe), as the first request would.
      */
     public void preconnect(ImageReference reference, int connections) {
+        if (schemes.unsettled(reference.registryValue())) {
+            // The sockets connect while the probe runs; the connections below are then made of them.
+            URI unsettled = URI.create("https://" + reference.registryValue().apiHost());
+            clients.apply(unsettled).preconnectTcp(unsettled, connections);
+        }
         URI base = URI.create(schemes.baseUrl(reference.registryValue()));
         clients.apply(base).preconnect(base, connections);
     }

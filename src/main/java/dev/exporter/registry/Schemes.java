@@ -41,6 +41,11 @@ final class Schemes {
         return known != null ? known : "https://" + apiHost;
     }
 
+    /** Whether {@link #baseUrl} would have to probe the registry first: insecure, and its scheme not settled yet. */
+    boolean unsettled(Registry registry) {
+        return !plainHttp && options.insecure(registry) && !settled.containsKey(registry.apiHost());
+    }
+
     /** Records that {@code base} worked for the registry. */
     void settled(Registry registry, String base) {
         if (options.insecure(registry)) {

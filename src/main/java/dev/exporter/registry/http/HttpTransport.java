@@ -55,6 +55,11 @@ public final class HttpTransport implements Closeable {
     private final long readTimeoutMillis;
     private final Pace pace;
     private final Map<String, Deque<Connection>> idle = new ConcurrentHashMap<>();
+    /**
+     * Sockets connected to a host:port before its scheme was known ({@link #preconnectTcp}): nothing has been sent
+     * on them, so {@link #open} can make a plain or a TLS connection of each.
+     */
+    private final Map<String, Deque<Socket>> connected = new ConcurrentHashMap<>();
     /** Per origin, the quickest answer seen so far to a request without a body, in nanoseconds. */
     private final Map<String, java.util.concurrent.atomic.AtomicLong> quickest = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -99,6 +104,19 @@ public final class HttpTransport implements Closeable {
                 // the server closed the idle connection: try once more on a new one
             }
         }
+        Connection early = proxy == null ? openConnected(request.uri(), origin) : null;
+        if (early != null) {
+            try {
+                return exchange(early, request);
+            } catch (IOException e) {
+                early.close();
+                if (e instanceof InterruptedIOException || e instanceof RequestBody.SourceException
+                        || Thread.currentThread().isInterrupted()) {
+                    throw e;
+                }
+                // the server closed it before it was used: try once more on a new one
+            }
+        }
         Connection fresh = open(request.uri(), origin, proxy);
         try {
             return exchange(fresh, request);
@@ -134,13 +152,101 @@ public final class HttpTransport implements Closeable {
         for (int i = 0; i < missing; i++) {
             Thread opener = new Thread(() -> {
                 try {
-                    release(open(uri, origin, null), true);
+                    Connection early = openConnected(uri, origin);
+                    release(early != null ? early : open(uri, origin, null), true);
                 } catch (IOException | RuntimeException e) {
                     // the request that needs a connection opens its own and reports what fails
                 }
             }, "exporter-connect");
             opener.setDaemon(true);
             opener.start();
+        }
+    }
+
+    /**
+     * Connects {@code count} TCP sockets to {@code uri}'s host and port in the background, sending nothing, for
+     * {@link #open} to take whatever the scheme turns out to be: while a loopback or insecure registry's scheme is
+     * probed, the connections the downloads will use need not wait for the answer to start their handshakes. Not
+     * through a proxy.
+     */
+    public void preconnectTcp(URI uri, int count) {
+        if (proxies.forUri(uri) != null || proxies.forUri(otherScheme(uri)) != null) {
+            return;
+        }
+        Origin target = Origin.of(uri);
+        Deque<Socket> sockets = connected.computeIfAbsent(target.host() + ":" + target.port(),
+                k -> new ConcurrentLinkedDeque<>());
+        for (int i = 0; i < Math.min(count, MAX_IDLE_PER_ORIGIN); i++) {
+            Thread opener = new Thread(() -> {
+                try {
+                    Socket socket = SocketChannel.open().socket();
+                    try {
+                        connect(socket, new InetSocketAddress(addresses(target.host(), null)[0], target.port()), null);
+                        socket.setTcpNoDelay(true);
+                    } catch (IOException | RuntimeException e) {
+                        socket.close();
+                        throw e;
+                    }
+                    sockets.offerLast(socket);
+                    if (closed) {
+                        closeConnected();
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the request that needs a connection opens its own and reports what fails
+                }
+            }, "exporter-connect");
+            opener.setDaemon(true);
+            opener.start();
+        }
+    }
+
+    private static URI otherScheme(URI uri) {
+        return URI.create((uri.getScheme().equals("https") ? "http" : "https") + uri.toString().substring(uri.getScheme().length()));
+    }
+
+    /**
+     * A connection to {@code uri}'s origin made of a socket {@link #preconnectTcp} connected (with the TLS handshake
+     * for https), or null when there is none or it fails: then a new connection is opened, and reports what fails.
+     */
+    private Connection openConnected(URI uri, String origin) {
+        Origin target = Origin.of(uri);
+        Socket socket = takeConnected(target.host(), target.port());
+        if (socket == null) {
+            return null;
+        }
+        try {
+            boolean https = target.scheme().equals("https");
+            return new Connection(origin, https ? handshake(socket, target.host(), target.port()) : socket, socket, null, pace);
+        } catch (IOException | RuntimeException e) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // it failed already
+            }
+            return null;
+        }
+    }
+
+    /** A socket {@link #preconnectTcp} connected to {@code host:port} that is still open, or null. */
+    private Socket takeConnected(String host, int port) {
+        Deque<Socket> sockets = connected.get(host + ":" + port);
+        for (Socket socket; sockets != null && (socket = sockets.pollFirst()) != null; ) {
+            if (!socket.isClosed() && socket.isConnected()) {
+                return socket;
+            }
+        }
+        return null;
+    }
+
+    private void closeConnected() {
+        for (Deque<Socket> sockets : connected.values()) {
+            for (Socket socket; (socket = sockets.pollFirst()) != null; ) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // never used: nothing to finish
+                }
+            }
         }
     }
 
@@ -422,6 +528,7 @@ public final class HttpTransport implements Closeable {
     @Override
     public void close() {
         closed = true;
+        closeConnected();
         for (Deque<Connection> pool : idle.values()) {
             for (Connection c; (c = pool.pollFirst()) != null; ) {
                 c.close();
