@@ -163,6 +163,52 @@ class EarlySocketsTest {
         }
     }
 
+    @Test
+    void registryClient_connectsWhileTheSchemeIsProbed() throws Exception {
+        AtomicInteger acceptedDuringProbe = new AtomicInteger(-1);
+        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            AtomicInteger accepted = new AtomicInteger();
+            Thread acceptor = new Thread(() -> {
+                while (!socket.isClosed()) {
+                    try {
+                        Socket client = socket.accept();
+                        accepted.incrementAndGet();
+                        Thread handler = new Thread(() -> {
+                            try (client) {
+                                client.setSoTimeout(3000);
+                                if (client.getInputStream().read() == 0x16) { // the probe's TLS hello: answer late
+                                    Thread.sleep(800);
+                                    acceptedDuringProbe.set(accepted.get());
+                                    client.getOutputStream().write("HTTP/1.1 400 Bad Request\r\n\r\n"
+                                            .getBytes(StandardCharsets.ISO_8859_1));
+                                }
+                            } catch (IOException | InterruptedException ignored) {
+                                // the client went away
+                            }
+                        });
+                        handler.setDaemon(true);
+                        handler.start();
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            dev.exporter.registry.RegistryClient client = new dev.exporter.registry.RegistryClient(
+                    new dev.exporter.registry.TransportOptions(null, false, false, Duration.ofSeconds(10),
+                            Duration.ofSeconds(10), Proxies.NONE),
+                    new dev.exporter.registry.RetryPolicy(0, Duration.ofMillis(1), Duration.ofMillis(1)),
+                    dev.exporter.registry.auth.CredentialProvider.anonymous());
+
+            client.preconnect(dev.exporter.reference.ImageReference.parse("127.0.0.1:" + socket.getLocalPort()
+                    + "/team/app:v1"), 3);
+
+            assertEquals(4, acceptedDuringProbe.get(), "the probe and the 3 connections were accepted before the"
+                    + " probe had its answer");
+        }
+    }
+
     /** A server context with the test PKI's server certificate (SANs 127.0.0.1, localhost). */
     private static SSLContext serverTls() throws Exception {
         TestPki pki = TestPki.get();
