@@ -92,30 +92,14 @@ public final class HttpTransport implements Closeable {
         String origin = Origin.of(request.uri()) + (proxy == null ? "" : " via " + proxy);
         Deque<Connection> pool = idle.get(origin);
         Connection pooled = pool == null ? null : pool.pollLast();
-        if (pooled != null) {
-            try {
-                return exchange(pooled, request);
-            } catch (IOException e) {
-                pooled.close();
-                if (e instanceof InterruptedIOException || e instanceof RequestBody.SourceException
-                        || Thread.currentThread().isInterrupted()) {
-                    throw e;
-                }
-                // the server closed the idle connection: try once more on a new one
-            }
+        Response answer = pooled == null ? null : exchangeUnlessStale(pooled, request);
+        if (answer != null) {
+            return answer;
         }
         Connection early = proxy == null ? openConnected(request.uri(), origin) : null;
-        if (early != null) {
-            try {
-                return exchange(early, request);
-            } catch (IOException e) {
-                early.close();
-                if (e instanceof InterruptedIOException || e instanceof RequestBody.SourceException
-                        || Thread.currentThread().isInterrupted()) {
-                    throw e;
-                }
-                // the server closed it before it was used: try once more on a new one
-            }
+        answer = early == null ? null : exchangeUnlessStale(early, request);
+        if (answer != null) {
+            return answer;
         }
         Connection fresh = open(request.uri(), origin, proxy);
         try {
@@ -123,6 +107,23 @@ public final class HttpTransport implements Closeable {
         } catch (IOException | RuntimeException e) {
             fresh.close();
             throw e;
+        }
+    }
+
+    /**
+     * {@code request} on a connection opened earlier (idle, or connected before the scheme was known), which the
+     * server may have closed meanwhile; null when it failed so, and the request is to be tried once more on a new one.
+     */
+    private Response exchangeUnlessStale(Connection connection, Request request) throws IOException {
+        try {
+            return exchange(connection, request);
+        } catch (IOException e) {
+            connection.close();
+            if (e instanceof InterruptedIOException || e instanceof RequestBody.SourceException
+                    || Thread.currentThread().isInterrupted()) {
+                throw e;
+            }
+            return null;
         }
     }
 

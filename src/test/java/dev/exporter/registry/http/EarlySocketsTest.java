@@ -2,6 +2,11 @@ package dev.exporter.registry.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.exporter.reference.ImageReference;
+import dev.exporter.registry.RegistryClient;
+import dev.exporter.registry.RetryPolicy;
+import dev.exporter.registry.TransportOptions;
+import dev.exporter.registry.auth.CredentialProvider;
 import dev.exporter.testing.TestPki;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +29,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
@@ -38,21 +44,38 @@ class EarlySocketsTest {
     private static final class Server implements AutoCloseable {
         final ServerSocket socket;
         final AtomicInteger accepted = new AtomicInteger();
-        final List<String> requests = new CopyOnWriteArrayList<>();
+        final List<String> requests;
+        private final BiConsumer<Socket, Integer> handler;
 
-        Server(ServerSocket socket, int dropped) {
+        /** A server that answers "ok" to every request, after closing the first {@code dropped} connections at once. */
+        static Server answering(ServerSocket socket, int dropped) {
+            List<String> requests = new CopyOnWriteArrayList<>();
+            return new Server(socket, requests, (client, n) -> {
+                if (n > dropped) {
+                    serve(client, requests);
+                }
+            });
+        }
+
+        /** {@code handler} gets each accepted socket (closed after it returns) and how many were accepted with it. */
+        Server(ServerSocket socket, List<String> requests, BiConsumer<Socket, Integer> handler) {
             this.socket = socket;
+            this.requests = requests;
+            this.handler = handler;
             Thread acceptor = new Thread(() -> {
                 while (!socket.isClosed()) {
                     try {
                         Socket client = socket.accept();
-                        if (accepted.incrementAndGet() <= dropped) {
-                            client.close();
-                            continue;
-                        }
-                        Thread handler = new Thread(() -> serve(client));
-                        handler.setDaemon(true);
-                        handler.start();
+                        int n = accepted.incrementAndGet();
+                        Thread thread = new Thread(() -> {
+                            try (client) {
+                                this.handler.accept(client, n);
+                            } catch (IOException ignored) {
+                                // closing what the client left
+                            }
+                        });
+                        thread.setDaemon(true);
+                        thread.start();
                     } catch (IOException closed) {
                         return;
                     }
@@ -62,8 +85,8 @@ class EarlySocketsTest {
             acceptor.start();
         }
 
-        private void serve(Socket client) {
-            try (client) {
+        private static void serve(Socket client, List<String> requests) {
+            try {
                 InputStream in = client.getInputStream();
                 for (String head; (head = readHead(in)) != null; ) {
                     requests.add(head.lines().findFirst().orElse(""));
@@ -117,7 +140,7 @@ class EarlySocketsTest {
 
     @Test
     void plainHttp_theEarlySocketsCarryThePreconnectedConnections() throws Exception {
-        try (Server server = new Server(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), 0);
+        try (Server server = Server.answering(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), 0);
              HttpTransport transport = transport(null)) {
             transport.preconnectTcp(server.uri("https"), 3); // the scheme is not known yet
             server.awaitAccepted(3);
@@ -135,7 +158,7 @@ class EarlySocketsTest {
 
     @Test
     void https_theHandshakeIsDoneOverTheEarlySockets() throws Exception {
-        try (Server server = new Server(serverTls().getServerSocketFactory().createServerSocket(0, 50,
+        try (Server server = Server.answering(serverTls().getServerSocketFactory().createServerSocket(0, 50,
                 InetAddress.getLoopbackAddress()), 0); HttpTransport transport = transport(TestPki.get().sslContext())) {
             transport.preconnectTcp(server.uri("https"), 2);
             server.awaitAccepted(2);
@@ -152,7 +175,7 @@ class EarlySocketsTest {
 
     @Test
     void anEarlySocketTheServerClosed_costsANewConnectionNotTheRequest() throws Exception {
-        try (Server server = new Server(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), 1);
+        try (Server server = Server.answering(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), 1);
              HttpTransport transport = transport(null)) {
             transport.preconnectTcp(server.uri("http"), 1);
             server.awaitAccepted(1);
@@ -166,43 +189,25 @@ class EarlySocketsTest {
     @Test
     void registryClient_connectsWhileTheSchemeIsProbed() throws Exception {
         AtomicInteger acceptedDuringProbe = new AtomicInteger(-1);
-        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            AtomicInteger accepted = new AtomicInteger();
-            Thread acceptor = new Thread(() -> {
-                while (!socket.isClosed()) {
-                    try {
-                        Socket client = socket.accept();
-                        accepted.incrementAndGet();
-                        Thread handler = new Thread(() -> {
-                            try (client) {
-                                client.setSoTimeout(3000);
-                                if (client.getInputStream().read() == 0x16) { // the probe's TLS hello: answer late
-                                    Thread.sleep(800);
-                                    acceptedDuringProbe.set(accepted.get());
-                                    client.getOutputStream().write("HTTP/1.1 400 Bad Request\r\n\r\n"
-                                            .getBytes(StandardCharsets.ISO_8859_1));
-                                }
-                            } catch (IOException | InterruptedException ignored) {
-                                // the client went away
-                            }
-                        });
-                        handler.setDaemon(true);
-                        handler.start();
-                    } catch (IOException closed) {
-                        return;
-                    }
+        AtomicInteger accepted = new AtomicInteger();
+        try (Server server = new Server(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), List.of(), (client, n) -> {
+            accepted.set(Math.max(accepted.get(), n));
+            try {
+                client.setSoTimeout(3000);
+                if (client.getInputStream().read() == 0x16) { // the probe's TLS hello: answered late
+                    Thread.sleep(800);
+                    acceptedDuringProbe.set(accepted.get());
+                    client.getOutputStream().write("HTTP/1.1 400 Bad Request\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
                 }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
-            dev.exporter.registry.RegistryClient client = new dev.exporter.registry.RegistryClient(
-                    new dev.exporter.registry.TransportOptions(null, false, false, Duration.ofSeconds(10),
-                            Duration.ofSeconds(10), Proxies.NONE),
-                    new dev.exporter.registry.RetryPolicy(0, Duration.ofMillis(1), Duration.ofMillis(1)),
-                    dev.exporter.registry.auth.CredentialProvider.anonymous());
+            } catch (IOException | InterruptedException ignored) {
+                // the client went away
+            }
+        })) {
+            RegistryClient client = new RegistryClient(new TransportOptions(null, false, false, Duration.ofSeconds(10),
+                    Duration.ofSeconds(10), Proxies.NONE), new RetryPolicy(0, Duration.ofMillis(1), Duration.ofMillis(1)),
+                    CredentialProvider.anonymous());
 
-            client.preconnect(dev.exporter.reference.ImageReference.parse("127.0.0.1:" + socket.getLocalPort()
-                    + "/team/app:v1"), 3);
+            client.preconnect(ImageReference.parse("127.0.0.1:" + server.socket.getLocalPort() + "/team/app:v1"), 3);
 
             assertEquals(4, acceptedDuringProbe.get(), "the probe and the 3 connections were accepted before the"
                     + " probe had its answer");
