@@ -57,7 +57,7 @@ public final class HttpTransport implements Closeable {
     private final Map<String, Deque<Connection>> idle = new ConcurrentHashMap<>();
     /**
      * Sockets connected to a host:port before its scheme was known ({@link #preconnectTcp}): nothing has been sent
-     * on them, so {@link #open} can make a plain or a TLS connection of each.
+     * on them, so {@link #openConnected} can make a plain or a TLS connection of each.
      */
     private final Map<String, Deque<Socket>> connected = new ConcurrentHashMap<>();
     /** Per origin, the quickest answer seen so far to a request without a body, in nanoseconds. */
@@ -166,7 +166,7 @@ public final class HttpTransport implements Closeable {
 
     /**
      * Connects {@code count} TCP sockets to {@code uri}'s host and port in the background, sending nothing, for
-     * {@link #open} to take whatever the scheme turns out to be: while a loopback or insecure registry's scheme is
+     * {@link #preconnect} and {@link #send} to take whatever the scheme turns out to be: while a loopback or insecure registry's scheme is
      * probed, the connections the downloads will use need not wait for the answer to start their handshakes. Not
      * through a proxy.
      */
