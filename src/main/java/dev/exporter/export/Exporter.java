@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -80,15 +79,7 @@ public final class Exporter {
         if (ahead.referrers()) {
             referrers = new Referrers(pulls, options.jobs());
         }
-        ThreadPoolExecutor trailers = ahead.trailersAbove() < 0 ? null : new ThreadPoolExecutor(options.jobs(),
-                options.jobs(), 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, "exporter-trailers");
-                    t.setDaemon(true);
-                    return t;
-                });
-        if (trailers != null) {
-            trailers.allowCoreThreadTimeOut(true);
-        }
+        ExecutorService trailers = ahead.trailersAbove() < 0 ? null : trailerPool();
         Referrers walk = referrers;
         registry.onManifest((reference, document) -> {
             if (walk != null) {
@@ -102,6 +93,18 @@ public final class Exporter {
                 }
             }
         });
+    }
+
+    /** {@code -j} daemon threads for trailer reads, which go when idle (a pool nobody shuts down leaves none). */
+    private ExecutorService trailerPool() {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(options.jobs(), options.jobs(), 1, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "exporter-trailers");
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     /**
@@ -132,11 +135,7 @@ public final class Exporter {
      */
     public OptionalLong uncompressedLayerBytes(ExportPlan plan) {
         Map<Digest, CompletableFuture<Long>> sizes = new LinkedHashMap<>();
-        ExecutorService pool = Executors.newFixedThreadPool(options.jobs(), r -> {
-            Thread t = new Thread(r, "exporter-trailers");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = trailerPool();
         try {
             for (ResolvedImage image : plan.images()) {
                 for (Descriptor layer : image.manifest().layers()) {

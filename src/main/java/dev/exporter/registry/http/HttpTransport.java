@@ -151,24 +151,38 @@ public final class HttpTransport implements Closeable {
         Deque<Connection> pool = idle.get(origin);
         int missing = Math.min(count, MAX_IDLE_PER_ORIGIN) - (pool == null ? 0 : pool.size());
         for (int i = 0; i < missing; i++) {
-            Thread opener = new Thread(() -> {
-                try {
-                    Connection early = openConnected(uri, origin);
-                    release(early != null ? early : open(uri, origin, null), true);
-                } catch (IOException | RuntimeException e) {
-                    // the request that needs a connection opens its own and reports what fails
-                }
-            }, "exporter-connect");
-            opener.setDaemon(true);
-            opener.start();
+            inBackground(() -> {
+                Connection early = openConnected(uri, origin);
+                release(early != null ? early : open(uri, origin, null), true);
+            });
         }
+    }
+
+    private interface Opening {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs {@code opening} on a daemon thread of its own, best effort: a connection that fails is not reported, since
+     * the request that needs one opens its own and reports what fails.
+     */
+    private static void inBackground(Opening opening) {
+        Thread opener = new Thread(() -> {
+            try {
+                opening.run();
+            } catch (IOException | RuntimeException e) {
+                // the request that needs a connection opens its own and reports what fails
+            }
+        }, "exporter-connect");
+        opener.setDaemon(true);
+        opener.start();
     }
 
     /**
      * Connects {@code count} TCP sockets to {@code uri}'s host and port in the background, sending nothing, for
-     * {@link #preconnect} and {@link #send} to take whatever the scheme turns out to be: while a loopback or insecure registry's scheme is
-     * probed, the connections the downloads will use need not wait for the answer to start their handshakes. Not
-     * through a proxy.
+     * {@link #preconnect} and {@link #send} to take whatever the scheme turns out to be: while a loopback or insecure
+     * registry's scheme is probed, the connections the downloads will use need not wait for the answer to start their
+     * handshakes. Not through a proxy.
      */
     public void preconnectTcp(URI uri, int count) {
         if (proxies.forUri(uri) != null || proxies.forUri(otherScheme(uri)) != null) {
@@ -178,26 +192,20 @@ public final class HttpTransport implements Closeable {
         Deque<Socket> sockets = connected.computeIfAbsent(target.host() + ":" + target.port(),
                 k -> new ConcurrentLinkedDeque<>());
         for (int i = 0; i < Math.min(count, MAX_IDLE_PER_ORIGIN); i++) {
-            Thread opener = new Thread(() -> {
+            inBackground(() -> {
+                Socket socket = SocketChannel.open().socket();
                 try {
-                    Socket socket = SocketChannel.open().socket();
-                    try {
-                        connect(socket, new InetSocketAddress(addresses(target.host(), null)[0], target.port()), null);
-                        socket.setTcpNoDelay(true);
-                    } catch (IOException | RuntimeException e) {
-                        socket.close();
-                        throw e;
-                    }
-                    sockets.offerLast(socket);
-                    if (closed) {
-                        closeConnected();
-                    }
+                    connect(socket, new InetSocketAddress(addresses(target.host(), null)[0], target.port()), null);
+                    socket.setTcpNoDelay(true);
                 } catch (IOException | RuntimeException e) {
-                    // the request that needs a connection opens its own and reports what fails
+                    socket.close();
+                    throw e;
                 }
-            }, "exporter-connect");
-            opener.setDaemon(true);
-            opener.start();
+                sockets.offerLast(socket);
+                if (closed) {
+                    closeConnected();
+                }
+            });
         }
     }
 
