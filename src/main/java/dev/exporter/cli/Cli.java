@@ -119,7 +119,6 @@ public final class Cli {
                 ? "\t" + Printable.line(line.substring(1)) : Printable.line(line)));
     }
 
-    /** One line saying what went wrong; library exceptions already say what was being done to what. */
     /** {@code -j}'s value when it is one a command takes (1 to 64), else a usage error naming it. */
     static int jobs(picocli.CommandLine.Model.CommandSpec spec, int jobs) {
         if (jobs < 1 || jobs > 64) {
@@ -128,6 +127,7 @@ public final class Cli {
         return jobs;
     }
 
+    /** One line saying what went wrong; library exceptions already say what was being done to what. */
     static String message(Throwable e) {
         if (e instanceof RegistryException || e instanceof ManifestException || e instanceof ContentException
                 || e instanceof CommandFailure || e instanceof RegistriesConfException) {

@@ -1,6 +1,7 @@
 package dev.exporter.reference;
 
 import java.util.Locale;
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
@@ -140,5 +141,18 @@ public record ImageReference(String registry, String repository, String tag, Dig
     @Override
     public String toString() {
         return fullName() + (tag != null ? ":" + tag : "") + (digest != null ? "@" + digest : "");
+    }
+
+    // equals and hashCode are spelled out because references key maps from the first manifest on (see Digest).
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof ImageReference r && Objects.equals(registry, r.registry) && Objects.equals(repository, r.repository)
+                && Objects.equals(tag, r.tag) && Objects.equals(digest, r.digest);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(registry, repository, tag, digest);
     }
 }

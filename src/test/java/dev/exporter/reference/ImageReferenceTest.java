@@ -66,4 +66,26 @@ class ImageReferenceTest {
     void isLoopbackRegistry_matchesDockersDefaultInsecureRegistries(String input, boolean loopback) {
         assertEquals(loopback, ImageReference.parse(input).isLoopbackRegistry());
     }
+
+    @ParameterizedTest
+    @CsvSource({
+            "alpine, docker.io/library/alpine:latest, true",
+            "127.0.0.1:5000/a/b:1, 127.0.0.1:5000/a/b:1, true",
+            "alpine:3.14, alpine:3.15, false",
+            "a/b:1, c/b:1, false",
+            "r.example/a:1, s.example/a:1, false",
+            "alpine:3.14, alpine@sha256:0000000000000000000000000000000000000000000000000000000000000000, false",
+            "alpine@sha256:0000000000000000000000000000000000000000000000000000000000000000, "
+                    + "alpine@sha256:0000000000000000000000000000000000000000000000000000000000000001, false",
+            "alpine:1@sha256:0000000000000000000000000000000000000000000000000000000000000000, "
+                    + "alpine:1@sha256:0000000000000000000000000000000000000000000000000000000000000000, true"})
+    void equals_comparesEveryPart_andEqualOnesHashAlike(String a, String b, boolean equal) {
+        ImageReference x = ImageReference.parse(a);
+        ImageReference y = ImageReference.parse(b);
+        assertEquals(equal, x.equals(y));
+        assertEquals(equal, y.equals(x));
+        if (equal) {
+            assertEquals(x.hashCode(), y.hashCode());
+        }
+    }
 }

