@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Subcommands are built only when a command line names them or may ask for help, and parsing does not change. */
 class CliSubcommandsTest {
@@ -49,5 +51,29 @@ class CliSubcommandsTest {
         CommandLine lazy = Cli.commandLine(new String[] {"login", "--help"});
         assertEquals(Cli.commandLine().getSubcommands().get("login").getUsageMessage(),
                 lazy.getSubcommands().get("login").getUsageMessage());
+    }
+
+    /** Cli leaves picocli's java.sql and java.time converters out: no option of any command may need them. */
+    @Test
+    void noOptionHasATypeWhoseConverterIsLeftOut() {
+        List<String> offending = new java.util.ArrayList<>();
+        collectLeftOutTypes(Cli.commandLine(), offending);
+        assertEquals(List.of(), offending);
+        assertTrue("java.time.Duration".matches(Cli.UNUSED_CONVERTERS));
+        assertTrue("java.sql.Timestamp".matches(Cli.UNUSED_CONVERTERS));
+        assertFalse("java.nio.file.Path".matches(Cli.UNUSED_CONVERTERS));
+    }
+
+    private static void collectLeftOutTypes(CommandLine cl, List<String> offending) {
+        for (CommandLine.Model.ArgSpec arg : cl.getCommandSpec().args()) {
+            List<Class<?>> types = new java.util.ArrayList<>(List.of(arg.auxiliaryTypes()));
+            types.add(arg.type());
+            for (Class<?> type : types) {
+                if (type.getName().matches(Cli.UNUSED_CONVERTERS)) {
+                    offending.add(cl.getCommandSpec().qualifiedName() + " " + arg + ": " + type.getName());
+                }
+            }
+        }
+        cl.getSubcommands().values().forEach(sub -> collectLeftOutTypes(sub, offending));
     }
 }

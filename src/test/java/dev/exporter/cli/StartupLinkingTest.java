@@ -26,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * pull or a push: they are bootstrapped through method handles ({@code java.lang.runtime.ObjectMethods}), some 20 ms
  * of start-up the first time. A record used as a map key or compared must spell its methods out; this test runs the
  * real commands against the real registry with the JVM's class-loading log and fails when that class is loaded.
+ * The same log shows that picocli's converters for {@code java.sql} types, which no option has, are not set up.
  */
 @ExtendWith(SharedResources.class)
 class StartupLinkingTest {
@@ -54,6 +55,8 @@ class StartupLinkingTest {
                 registry.hostPort() + "/startup/pushed-" + format + ":1", "-q");
 
         assertTrue(pulled.stream().noneMatch(line -> line.contains(OBJECT_METHODS)), "a pull linked record methods");
+        assertTrue(pulled.stream().noneMatch(line -> line.startsWith("[") && line.contains("] java.sql.")),
+                "picocli's java.sql converters are left out (Cli.UNUSED_CONVERTERS)");
         assertTrue(pushed.stream().noneMatch(line -> line.contains(OBJECT_METHODS)), "a push linked record methods");
     }
 
