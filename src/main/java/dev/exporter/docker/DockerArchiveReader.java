@@ -1,6 +1,7 @@
 package dev.exporter.docker;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.exporter.image.ContentException;
 import dev.exporter.image.Descriptor;
 import dev.exporter.image.Image;
 import dev.exporter.image.ImageConfig;
@@ -17,6 +18,7 @@ import dev.exporter.transfer.VerifyingStream;
 
 import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -25,6 +27,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A {@code docker save} archive as an {@link ImageSource}: the classic layout of docker 20.10-24 (a folder with
@@ -49,9 +53,16 @@ public final class DockerArchiveReader implements ImageSource {
     private record Blob(TarReader.Entry entry, String label) {
     }
 
-    /** What hashing a layer file found. */
-    private record LayerFile(Digest digest, long size, Compression compression) {
+    /** What hashing a layer file found: its own digest and size, and the digest of what it uncompresses to. */
+    private record LayerFile(Digest digest, long size, Compression compression, Digest diffId) {
     }
+
+    /** The parts of a config file, read and parsed once however many entries name it. */
+    private record ConfigFile(TarReader.Entry entry, byte[] bytes, Digest digest, ImageConfig config) {
+    }
+
+    /** A file name that is a sha256 digest: {@code blobs/sha256/<hex>} (docker 25+), {@code <hex>.json} (a config). */
+    private static final Pattern CONTENT_ADDRESSED = Pattern.compile("(?:.*/)?blobs/sha256/([0-9a-f]{64})|([0-9a-f]{64})\\.json");
 
     private final TarReader tar;
     private final String what;
@@ -59,6 +70,8 @@ public final class DockerArchiveReader implements ImageSource {
     private final Map<Digest, Blob> blobs = new HashMap<>();
     private final Map<Digest, byte[]> manifests = new HashMap<>();
     private final Map<String, LayerFile> hashed = new HashMap<>();
+    private final Map<String, ConfigFile> configs = new HashMap<>();
+    private final Map<Digest, ImageManifest> madeUp = new HashMap<>();
 
     private DockerArchiveReader(TarReader tar) {
         this.tar = tar;
@@ -134,12 +147,10 @@ public final class DockerArchiveReader implements ImageSource {
             throw new ManifestException(what + ": " + where + " is not a JSON object");
         }
         String configPath = text(entry.get("Config"), where + ": Config");
-        TarReader.Entry configEntry = file(configPath, where + ": Config");
-        byte[] configBytes = tar.readAll(configEntry, ImageConfig.MAX_SIZE);
-        Digest configDigest = Digest.sha256Of(configBytes);
-        ImageConfig config = ImageConfig.parse(configBytes, configDigest, what + ": " + where + ": Config '"
-                + configPath + "'");
-        blobs.putIfAbsent(configDigest, new Blob(configEntry, "Config '" + configPath + "'"));
+        ConfigFile configFile = config(configPath, where + ": Config");
+        Digest configDigest = configFile.digest();
+        ImageConfig config = configFile.config();
+        blobs.putIfAbsent(configDigest, new Blob(configFile.entry(), "Config '" + configPath + "'"));
 
         JsonNode layerPaths = entry.get("Layers");
         if (layerPaths == null || !layerPaths.isArray()) {
@@ -160,10 +171,45 @@ public final class DockerArchiveReader implements ImageSource {
             layers.add(Descriptor.of(mediaType(layer.compression()), layer.digest(), layer.size()));
         }
         ImageManifest manifest = ImageManifest.dockerV2(
-                Descriptor.of(MediaTypes.DOCKER_CONFIG, configDigest, configBytes.length), layers,
+                Descriptor.of(MediaTypes.DOCKER_CONFIG, configDigest, configFile.bytes().length), layers,
                 what + ": manifest made up for " + where);
-        manifests.put(manifest.digest(), manifest.raw());
+        // entries of the same image share one manifest object: memory grows with images, not with entries
+        ImageManifest shared = madeUp.putIfAbsent(manifest.digest(), manifest);
+        manifest = shared != null ? shared : manifest;
+        manifests.putIfAbsent(manifest.digest(), manifest.raw());
         return new SourceImage(repoTags(entry.get("RepoTags"), where), manifest, List.of(new Image(manifest, config)));
+    }
+
+    /**
+     * The config file at {@code path}, read, checked and parsed once however many entries name it. A name that is a
+     * digest ({@code <hex>.json}, as docker, podman and skopeo name configs, or {@code blobs/sha256/<hex>}) must be
+     * the digest of the bytes: else the file was changed after it was saved, and the image id with it.
+     */
+    private ConfigFile config(String path, String where) throws IOException {
+        ConfigFile known = configs.get(path);
+        if (known != null) {
+            return known;
+        }
+        TarReader.Entry entry = file(path, where);
+        byte[] bytes = tar.readAll(entry, ImageConfig.MAX_SIZE);
+        Digest digest = Digest.sha256Of(bytes);
+        checkName(path, digest, where + " '" + path + "'");
+        ConfigFile config = new ConfigFile(entry, bytes, digest, ImageConfig.parse(bytes, digest,
+                what + ": " + where + " '" + path + "'"));
+        configs.put(path, config);
+        return config;
+    }
+
+    /** Fails when {@code path} is named by a sha256 digest other than {@code digest}, the one of its content. */
+    private void checkName(String path, Digest digest, String label) {
+        Matcher name = CONTENT_ADDRESSED.matcher(path);
+        if (name.matches()) {
+            String hex = name.group(1) != null ? name.group(1) : name.group(2);
+            if (!hex.equals(digest.hex()) || !digest.algorithm().equals("sha256")) {
+                throw new ContentException(what + ": " + label + " has digest " + digest + ", not the sha256:" + hex
+                        + " its name says: the archive is damaged");
+            }
+        }
     }
 
     private static String mediaType(Compression compression) {
@@ -183,7 +229,8 @@ public final class DockerArchiveReader implements ImageSource {
     /**
      * The digest, size and compression of a layer file. An uncompressed one (what docker save writes) is its own
      * diff id, so it is not read here: reading it later checks it against {@code diffId}. A compressed one is
-     * hashed now, once however many images share it.
+     * hashed now, once however many images share it, and uncompressed on the way: what it uncompresses to must be
+     * {@code diffId}, as docker load checks, since nothing else in a docker archive vouches for its bytes.
      */
     private LayerFile layer(TarReader.Entry entry, String label, Digest diffId) throws IOException {
         byte[] head;
@@ -192,41 +239,65 @@ public final class DockerArchiveReader implements ImageSource {
         } catch (IOException e) {
             throw new IOException(what + ": read " + label + ": " + e.getMessage(), e);
         }
-        if (Compression.sniff(head, head.length) == Compression.NONE) {
-            return new LayerFile(diffId, entry.size(), Compression.NONE);
+        Compression compression = Compression.sniff(head, head.length);
+        if (compression == Compression.NONE) {
+            checkName(entry.name(), diffId, label);
+            return new LayerFile(diffId, entry.size(), Compression.NONE, diffId);
         }
-        return hash(entry, label);
+        LayerFile layer = hashed.get(entry.name());
+        if (layer == null) {
+            layer = hash(entry, label, compression);
+            hashed.put(entry.name(), layer);
+        }
+        checkName(entry.name(), layer.digest(), label);
+        if (!layer.diffId().equals(diffId)) {
+            throw new ContentException(what + ": " + label + " uncompresses to " + layer.diffId()
+                    + ", not the config's diff id " + diffId + ": the archive is damaged");
+        }
+        return layer;
     }
 
-    /** The sha256, size and compression of a layer file, hashed once however many images share it. */
-    private LayerFile hash(TarReader.Entry entry, String label) throws IOException {
-        LayerFile known = hashed.get(entry.name());
-        if (known != null) {
-            return known;
-        }
+    /** The sha256 and size of a compressed layer file, and the sha256 of what it uncompresses to, in one read. */
+    private LayerFile hash(TarReader.Entry entry, String label, Compression compression) throws IOException {
         MessageDigest sha256 = Digest.newSha256();
+        MessageDigest uncompressed = Digest.newSha256();
+        long[] size = {0};
         byte[] buffer = new byte[256 * 1024];
-        byte[] head = new byte[HEAD];
-        int headLength = 0;
-        long size = 0;
-        try (InputStream in = tar.open(entry)) {
-            for (int n; (n = in.read(buffer)) != -1; ) {
-                for (int i = 0; i < n && headLength < HEAD; i++) {
-                    head[headLength++] = buffer[i];
-                }
+        try (InputStream file = tar.open(entry);
+             InputStream plain = compression.decompress(new FilterInputStream(file) {
+                 @Override
+                 public int read() throws IOException {
+                     byte[] one = new byte[1];
+                     return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
+                 }
+
+                 @Override
+                 public int read(byte[] b, int off, int len) throws IOException {
+                     int n = super.read(b, off, len);
+                     if (n > 0) {
+                         sha256.update(b, off, n);
+                         size[0] += n;
+                     }
+                     return n;
+                 }
+             })) {
+            for (int n; (n = plain.read(buffer)) != -1; ) {
+                uncompressed.update(buffer, 0, n);
+            }
+            // what follows the compressed stream (if anything) is part of the file's digest all the same
+            for (int n; (n = file.read(buffer)) != -1; ) {
                 sha256.update(buffer, 0, n);
-                size += n;
+                size[0] += n;
             }
         } catch (IOException e) {
-            throw new IOException(what + ": hash " + label + ": " + e.getMessage(), e);
+            throw new ContentException(what + ": uncompress " + label + ": " + e.getMessage()
+                    + ": the archive is damaged");
         }
-        if (size != entry.size()) {
-            throw new IOException(what + ": hash " + label + ": read " + size + " of its " + entry.size()
+        if (size[0] != entry.size()) {
+            throw new IOException(what + ": hash " + label + ": read " + size[0] + " of its " + entry.size()
                     + " bytes (did the file change?)");
         }
-        LayerFile layer = new LayerFile(Digest.sha256(sha256.digest()), size, Compression.sniff(head, headLength));
-        hashed.put(entry.name(), layer);
-        return layer;
+        return new LayerFile(Digest.sha256(sha256.digest()), size[0], compression, Digest.sha256(uncompressed.digest()));
     }
 
     private String text(JsonNode node, String where) {

@@ -38,6 +38,7 @@ import java.util.zip.GZIPOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -158,6 +159,106 @@ class DockerArchiveReaderTest {
             for (Descriptor layer : manifest.layers()) {
                 assertEquals(layer.size(), readAll(reader, layer).length);
             }
+        }
+    }
+
+    /**
+     * docker 25's layout of {@code image} (config and layers under {@code blobs/sha256/}, named by their digests),
+     * with {@code layers} as the files its manifest.json lists (each stored under its own digest's name).
+     */
+    private Path docker25(String name, TestImage image, List<byte[]> layers, Map<String, Object> extra) throws IOException {
+        Map<String, Object> entries = new LinkedHashMap<>();
+        entries.put("blobs/sha256/" + image.configDigest().substring(7), image.configBytes());
+        List<String> paths = new ArrayList<>();
+        for (byte[] blob : layers) {
+            String path = "blobs/sha256/" + Digest.sha256Of(blob).hex();
+            entries.putIfAbsent(path, blob);
+            paths.add("\"" + path + "\"");
+        }
+        entries.putAll(extra);
+        entries.put("manifest.json", utf8("[{\"Config\":\"blobs/sha256/" + image.configDigest().substring(7)
+                + "\",\"RepoTags\":[\"app:1\"],\"Layers\":[" + String.join(",", paths) + "]}]"));
+        return archive(name, entries);
+    }
+
+    @Test
+    void open_compressedLayerDamaged_isRefusedNamingIt() throws IOException {
+        TestImage image = TestImages.zstd(); // zstd, gzip, zstd
+        Layer gzip = image.layers().get(1);
+        byte[] damaged = gzip.blob().clone();
+        damaged[damaged.length / 2] ^= 0x40;
+        String path = "blobs/sha256/" + gzip.digest().substring(7);
+        Path file = docker25("damaged.tar", image, image.layers().stream().map(Layer::blob).toList(),
+                Map.of(path, damaged));
+
+        ContentException e = assertThrows(ContentException.class, () -> DockerArchiveReader.open(file, dir));
+        assertTrue(e.getMessage().startsWith("read docker archive " + file + ": "), e.getMessage());
+        assertTrue(e.getMessage().contains("Layers[1] '" + path + "'"), e.getMessage());
+        assertTrue(e.getMessage().endsWith(": the archive is damaged"), e.getMessage());
+    }
+
+    @Test
+    void open_compressedLayerNotUncompressingToItsDiffId_isRefusedNamingBoth() throws IOException {
+        TestImage image = TestImages.zstd();
+        Layer other = LayerSpec.empty().file("other.txt", "not this image's layer\n").build(ImageFormat.DOCKER, Compression.GZIP);
+        List<byte[]> layers = new ArrayList<>(image.layers().stream().map(Layer::blob).toList());
+        layers.set(1, other.blob()); // a sound gzip file under its own digest, but not the layer the config names
+        Path file = docker25("other.tar", image, layers, Map.of());
+
+        ContentException e = assertThrows(ContentException.class, () -> DockerArchiveReader.open(file, dir));
+        assertEquals("read docker archive " + file + ": Layers[1] 'blobs/sha256/" + other.digest().substring(7)
+                + "' uncompresses to " + other.diffId() + ", not the config's diff id " + image.layers().get(1).diffId()
+                + ": the archive is damaged", e.getMessage());
+    }
+
+    @Test
+    void open_soundCompressedLayers_areServedUnderTheirFileDigests() throws IOException {
+        TestImage image = TestImages.zstd();
+        Path file = docker25("sound.tar", image, image.layers().stream().map(Layer::blob).toList(), Map.of());
+
+        try (DockerArchiveReader reader = DockerArchiveReader.open(file, dir)) {
+            ImageManifest manifest = (ImageManifest) reader.images().get(0).root();
+            assertEquals(image.layers().stream().map(Layer::digest).toList(),
+                    manifest.layers().stream().map(d -> d.digest().toString()).toList());
+        }
+    }
+
+    @Test
+    void open_configChangedAfterSaving_isRefusedByTheDigestItsNameSays() throws IOException {
+        Map<String, Object> entries = new LinkedHashMap<>();
+        byte[] changed = (new String(IMAGE.configBytes(), StandardCharsets.UTF_8) + " ").getBytes(StandardCharsets.UTF_8);
+        entries.put(configName(IMAGE), changed); // still valid JSON, with the same diff ids
+        entries.put("l1/layer.tar", A.blob());
+        entries.put("l2/layer.tar", B.blob());
+        entries.put("manifest.json", utf8("[{\"Config\":\"" + configName(IMAGE) + "\",\"RepoTags\":[\"app:1\"],"
+                + "\"Layers\":[\"l1/layer.tar\",\"l2/layer.tar\",\"l1/layer.tar\"]}]"));
+        Path file = archive("config.tar", entries);
+
+        ContentException e = assertThrows(ContentException.class, () -> DockerArchiveReader.open(file, dir));
+        assertEquals("read docker archive " + file + ": manifest.json[0]: Config '" + configName(IMAGE) + "' has digest "
+                + Digest.sha256Of(changed) + ", not the " + IMAGE.configDigest() + " its name says: the archive is damaged",
+                e.getMessage());
+    }
+
+    @Test
+    void open_manyEntriesOfOneImage_shareOneParsedConfigAndManifest() throws IOException {
+        Map<String, Object> entries = new LinkedHashMap<>();
+        entries.put(configName(IMAGE), IMAGE.configBytes());
+        entries.put("l1/layer.tar", A.blob());
+        entries.put("l2/layer.tar", B.blob());
+        List<String> images = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            images.add("{\"Config\":\"" + configName(IMAGE) + "\",\"RepoTags\":[\"app:" + i + "\"],"
+                    + "\"Layers\":[\"l1/layer.tar\",\"l2/layer.tar\",\"l1/layer.tar\"]}");
+        }
+        entries.put("manifest.json", utf8("[" + String.join(",", images) + "]"));
+
+        try (DockerArchiveReader reader = DockerArchiveReader.open(archive("many.tar", entries), dir)) {
+            List<SourceImage> read = reader.images();
+            assertEquals(500, read.size());
+            assertEquals(List.of("app:499"), read.get(499).names());
+            assertSame(read.get(0).root(), read.get(499).root(), "one manifest object for all entries");
+            assertSame(read.get(0).images().get(0).config(), read.get(499).images().get(0).config(), "one parsed config");
         }
     }
 

@@ -242,6 +242,45 @@ class PushSourcesTest {
         assertEquals(404, new RegistryPusher(origin).getManifest(repository, "x").statusCode());
     }
 
+    /**
+     * A docker 25-shaped archive whose manifest.json points at gzip layers (our OCI archive without index.json), one
+     * of them damaged: nothing vouches for a compressed layer but its name and the config's diff id, and both are
+     * checked before anything is sent (docker load checks the diff id too).
+     */
+    @Test
+    void aDamagedCompressedLayerOfADockerArchive_isRefusedBeforeAnyRequest() throws IOException {
+        Path oci = dir.resolve("for-docker25.tar");
+        assertEquals(0, ExporterCli.create().workDir(dir).run(ref, "-q", "--no-cache", "--format", "oci",
+                "-o", oci.toString()).exitCode());
+        String damaged = flipAByteOfTheLargestBlob(oci);
+        Path archive = dir.resolve("docker25-gzip.tar");
+        try (TarFile in = new TarFile(oci.toFile());
+             org.apache.commons.compress.archivers.tar.TarArchiveOutputStream out =
+                     new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(Files.newOutputStream(archive))) {
+            for (TarArchiveEntry entry : in.getEntries()) {
+                if (entry.getName().equals("index.json") || entry.getName().equals("oci-layout")) {
+                    continue;
+                }
+                out.putArchiveEntry(entry);
+                try (InputStream content = in.getInputStream(entry)) {
+                    content.transferTo(out);
+                }
+                out.closeArchiveEntry();
+            }
+        }
+        String repository = repo();
+        long mark = origin.logMark();
+
+        ExporterCli.Result result = push(ExporterCli.create(), archive.toString(), origin.hostPort() + "/" + repository + ":x");
+
+        assertEquals(1, result.exitCode(), result.stderr());
+        assertEquals(1, result.error().lines().count(), result.error());
+        assertTrue(result.error().contains("blobs/sha256/" + damaged) && result.error().endsWith("the archive is damaged"),
+                result.error());
+        assertEquals(List.of(), origin.requestsSince(mark).stream().filter(r -> r.contains("/" + repository + "/")).toList());
+        assertEquals(404, new RegistryPusher(origin).getManifest(repository, "x").statusCode());
+    }
+
     /** Flips a byte in the middle of the largest blob of an OCI layout tar; returns that blob's hex digest. */
     private static String flipAByteOfTheLargestBlob(Path archive) throws IOException {
         return flipAByteOfTheLargestEntry(archive, null);
