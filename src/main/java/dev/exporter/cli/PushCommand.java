@@ -24,9 +24,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
 /** {@code exporter push SOURCE [TARGET]}: the far side of the air gap, an archive or layout into a registry. */
@@ -97,6 +98,9 @@ public final class PushCommand implements Callable<Integer> {
         }
         Set<String> insecure = new HashSet<>();
         jobList = rewritten(jobList, registry.registriesConf(), insecure);
+        if (registry.credentialsGiven()) {
+            oneRegistry(jobList, what);
+        }
         TransferCounter counter = new TransferCounter(System::nanoTime, TransferCounter.Words.PUSH);
         ProgressRenderer progress = ProgressRenderer.attach(spec.commandLine(), quiet, counter);
         PushListenerBridge listener = new PushListenerBridge(counter, progress);
@@ -149,6 +153,24 @@ public final class PushCommand implements Callable<Integer> {
             rewritten.add(new PushJob(job.image(), targets));
         }
         return rewritten;
+    }
+
+    /**
+     * Credentials given with {@code -u} (or EXPORTER_USERNAME) are for one registry: a source whose images go to
+     * several (by the names it was saved under) would otherwise hand the password to each, whoever made the archive.
+     */
+    private void oneRegistry(List<PushJob> jobs, String what) {
+        Set<String> registries = new TreeSet<>();
+        for (PushJob job : jobs) {
+            job.targets().forEach(target -> registries.add(target.registry()));
+        }
+        if (registries.size() > 1) {
+            List<String> named = registries.stream().limit(5).toList();
+            throw new ParameterException(spec.commandLine(), Printable.line("--username gives credentials for one "
+                    + "registry, but the images of " + what + " go to " + registries.size() + " ("
+                    + String.join(", ", named) + (registries.size() > named.size() ? ", ..." : "")
+                    + "): name one with TARGET or --to, or log in to each with 'exporter login' instead"));
+        }
     }
 
     private ImageSource open(Path work) throws IOException {

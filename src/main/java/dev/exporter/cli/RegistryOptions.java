@@ -183,6 +183,11 @@ public final class RegistryOptions {
         return AuthFiles.locate(authFile, environment);
     }
 
+    /** Whether credentials are given for this run ({@code -u} or EXPORTER_USERNAME), without reading a password. */
+    boolean credentialsGiven() {
+        return username != null || environment.get("EXPORTER_USERNAME") != null;
+    }
+
     /** Credentials from {@code -u} with {@code --password-stdin} or EXPORTER_PASSWORD, else from EXPORTER_USERNAME/_PASSWORD. */
     Optional<Credentials> givenCredentials() {
         String user = username != null ? username : environment.get("EXPORTER_USERNAME");

@@ -332,4 +332,30 @@ class PushCommandTest {
         assertTrue(result.stderr().contains("holds 2 images") && result.stderr().contains("pushsrc/app:1")
                 && result.stderr().contains("pushsrc/multi:2"), result.stderr());
     }
+
+    /**
+     * A password given with {@code -u} goes to one registry: a source whose saved names span two (here the same
+     * registry spelled two ways) is a usage error before any request, unless TARGET or {@code --to} names where.
+     */
+    @Test
+    void usernameWithImagesForSeveralRegistries_isAUsageError_beforeAnyRequest() {
+        String port = origin.hostPort().substring(origin.hostPort().lastIndexOf(':') + 1);
+        Path archive = dir.resolve("two-registries.tar");
+        assertEquals(0, ExporterCli.create().workDir(dir).run(imageRef, "localhost:" + port + "/pushsrc/multi:2", "-q",
+                "--no-cache", "--format", "oci", "-o", archive.toString()).exitCode());
+        long mark = origin.logMark();
+
+        ExporterCli.Result refused = ExporterCli.create().workDir(dir).stdin("secret\n")
+                .run("push", archive.toString(), "-u", "alice", "--password-stdin");
+
+        assertEquals(2, refused.exitCode(), refused.stderr());
+        assertTrue(refused.stderr().startsWith("exporter: --username gives credentials for one registry, but the images of "
+                + archive + " go to 2 (127.0.0.1:" + port + ", localhost:" + port + ")"), refused.stderr());
+        assertFalse(refused.stderr().contains("secret"), refused.stderr());
+        assertEquals(List.of(), origin.requestsSince(mark));
+
+        ExporterCli.Result rehomed = ExporterCli.create().workDir(dir).stdin("secret\n")
+                .run("push", archive.toString(), "--to", origin.hostPort() + "/" + repo(), "-u", "alice", "--password-stdin", "-q");
+        assertEquals(0, rehomed.exitCode(), rehomed.stderr());
+    }
 }
