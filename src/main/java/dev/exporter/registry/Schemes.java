@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -22,6 +23,11 @@ final class Schemes {
     private final TransportOptions options;
     /** Loopback registries whose scheme is settled, by API host: {@code https://host} or {@code http://host}. */
     private final Map<String, String> settled = new ConcurrentHashMap<>();
+    /**
+     * Loopback registries the probe could not tell about (no answer in time): probed once, then https is tried, and
+     * a TLS failure settles plain http. Without this every request before that probed again, one after the other.
+     */
+    private final Set<String> undecided = ConcurrentHashMap.newKeySet();
 
     Schemes(TransportOptions options) {
         this.plainHttp = options.plainHttp();
@@ -37,13 +43,23 @@ final class Schemes {
         if (!options.insecure(registry)) {
             return "https://" + apiHost;
         }
-        String known = settled.computeIfAbsent(apiHost, Schemes::probe);
+        String known = settled.get(apiHost);
+        if (known == null && !undecided.contains(apiHost)) {
+            known = settled.computeIfAbsent(apiHost, host -> {
+                String answer = probe(host);
+                if (answer == null) {
+                    undecided.add(host);
+                }
+                return answer;
+            });
+        }
         return known != null ? known : "https://" + apiHost;
     }
 
     /** Whether {@link #baseUrl} would have to probe the registry first: insecure, and its scheme not settled yet. */
     boolean unsettled(Registry registry) {
-        return !plainHttp && options.insecure(registry) && !settled.containsKey(registry.apiHost());
+        return !plainHttp && options.insecure(registry) && !settled.containsKey(registry.apiHost())
+                && !undecided.contains(registry.apiHost());
     }
 
     /** Records that {@code base} worked for the registry. */
@@ -55,15 +71,17 @@ final class Schemes {
 
     /**
      * Whether a loopback registry whose scheme the probe could not tell failed the TLS handshake at {@code base},
-     * so that plain http is what it speaks; then that is settled and the caller tries again.
+     * so that plain http is what it speaks; then that is settled and the caller tries again. Also true when another
+     * request's failure settled plain http meanwhile (concurrent first requests all fail their handshakes), false
+     * once https has worked there.
      */
     boolean fallBackToPlainHttp(Registry registry, String base, IOException failure) {
-        if (options.insecure(registry) && base.startsWith("https://") && !settled.containsKey(registry.apiHost())
-                && RegistryErrors.isTlsFailure(failure)) {
-            settled.put(registry.apiHost(), "http://" + registry.apiHost());
-            return true;
+        if (!options.insecure(registry) || !base.startsWith("https://") || !RegistryErrors.isTlsFailure(failure)) {
+            return false;
         }
-        return false;
+        String plain = "http://" + registry.apiHost();
+        String before = settled.putIfAbsent(registry.apiHost(), plain);
+        return before == null || before.equals(plain);
     }
 
     /** https if the registry offers it, else plain http; null when the probe cannot tell. */
