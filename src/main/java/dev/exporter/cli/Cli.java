@@ -95,8 +95,8 @@ public final class Cli {
     private static int usageError(CommandLine.ParameterException e, String[] args) {
         CommandLine cl = e.getCommandLine();
         PrintWriter err = cl.getErr();
-        err.println("exporter: " + e.getMessage());
-        err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for more information.");
+        // one line, as every failure (README: Exit codes), the pointer to the help included
+        err.println("exporter: " + e.getMessage() + " (see '" + cl.getCommandSpec().qualifiedName() + " --help')");
         err.flush();
         return ExitCodes.USAGE;
     }

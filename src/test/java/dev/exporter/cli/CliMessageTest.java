@@ -57,6 +57,18 @@ class CliMessageTest {
     }
 
     @Test
+    void aUsageError_isOneLineNamingTheHelp_andExit2() {
+        picocli.CommandLine cl = Cli.commandLine(new String[] {"push", "a.tar", "--no-such-option"});
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err, true));
+
+        int code = Cli.execute(cl, new String[] {"push", "a.tar", "--no-such-option"});
+
+        assertEquals(ExitCodes.USAGE, code);
+        assertEquals("exporter: Unknown option: '--no-such-option' (see 'exporter push --help')\n", err.toString());
+    }
+
+    @Test
     void debugStackTrace_redactsCredentialsAndControlCharactersButKeepsTheFrames() {
         RuntimeException cause = new RuntimeException("registry echoed Authorization: Basic YWxpY2U6c2VjcmV0cGFzcw==\u001b[2J");
         RuntimeException e = new RuntimeException("pull manifest a/b:1: 400 Bad Request: Bearer abc.def-123_456\r\u0007", cause);
