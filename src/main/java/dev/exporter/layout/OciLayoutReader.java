@@ -254,7 +254,8 @@ public final class OciLayoutReader implements ImageSource {
     }
 
     private byte[] readSmall(String path, int max) throws IOException {
-        long size = files.size(path).orElseThrow(() -> new ManifestException(what + ": no " + path + " in the layout"));
+        long size = files.size(path).orElseThrow(() -> new ManifestException(what + ": no " + path
+                + " in the layout (or it is not a regular file)"));
         if (size > max) {
             throw new ManifestException(what + ": " + path + " has " + size + " bytes, over the limit of " + max);
         }

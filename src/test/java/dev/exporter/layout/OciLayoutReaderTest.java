@@ -195,6 +195,18 @@ class OciLayoutReaderTest {
         assertEquals("read OCI layout " + folder + ": no oci-layout file (is it an OCI image layout?)", e.getMessage());
     }
 
+    /** A FIFO (or a link to /dev/zero) would block or never end; it is refused as no index.json, and says why. */
+    @Test
+    void open_indexJsonThatIsNotARegularFile_isRefusedSayingSo() throws IOException {
+        Path folder = layout();
+        Files.delete(folder.resolve("index.json"));
+        Files.createSymbolicLink(folder.resolve("index.json"), Path.of("/dev/zero"));
+
+        ManifestException e = assertThrows(ManifestException.class, () -> OciLayoutReader.open(folder));
+        assertEquals("read OCI layout " + folder + ": no index.json in the layout (or it is not a regular file)",
+                e.getMessage());
+    }
+
     @Test
     void open_unsupportedLayoutVersion_isRefused() throws IOException {
         Path folder = layout();
