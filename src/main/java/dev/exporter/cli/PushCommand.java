@@ -104,6 +104,9 @@ public final class PushCommand implements Callable<Integer> {
         TransferCounter counter = new TransferCounter(System::nanoTime, TransferCounter.Words.PUSH);
         ProgressRenderer progress = ProgressRenderer.attach(spec.commandLine(), quiet, counter);
         PushListenerBridge listener = new PushListenerBridge(counter, progress);
+        if (target == null) {
+            Targets.unusableNames(jobList, what).forEach(listener::warning);
+        }
         Pusher pusher = new Pusher(registry.client(insecure), jobs, Runtime.getRuntime().availableProcessors(), tmp,
                 cacheFolder, listener);
         long start = System.nanoTime();

@@ -167,7 +167,7 @@ public final class Targets {
         for (String wanted : picked) {
             ImageReference reference = parse(wanted, "--image");
             List<SourceImage> matching = images.stream()
-                    .filter(image -> names(image).stream().anyMatch(name -> sameName(name, reference))).toList();
+                    .filter(image -> names(image).stream().anyMatch(name -> sameName(name, reference, image))).toList();
             if (matching.isEmpty()) {
                 throw new Usage(what + " has no image named '" + Printable.fragment(wanted, 200) + "' (it holds "
                         + list(images) + ")");
@@ -177,25 +177,52 @@ public final class Targets {
         return chosen;
     }
 
-    private static boolean sameName(ImageReference name, ImageReference wanted) {
+    /** Whether {@code wanted} names {@code image} by its name {@code name}; a digest may be the image's own. */
+    private static boolean sameName(ImageReference name, ImageReference wanted, SourceImage image) {
         return name.fullName().equals(wanted.fullName())
                 && (wanted.tag() == null || wanted.tag().equals(name.tag()))
-                && (wanted.digest() == null || wanted.digest().equals(name.digest()));
+                && (wanted.digest() == null || wanted.digest().equals(name.digest())
+                || wanted.digest().equals(image.root().digest()));
     }
 
     /** The image's names that are references; a bare tag (as skopeo's {@code oci:DIR:TAG} writes) names no place. */
     static List<ImageReference> names(SourceImage image) {
         List<ImageReference> references = new ArrayList<>();
         for (String name : image.names()) {
-            if (name.contains("/") || name.contains(":") || name.contains("@")) {
+            if (looksLikeAReference(name)) {
                 try {
                     references.add(ImageReference.parse(name));
                 } catch (IllegalArgumentException e) {
-                    // a name that is no reference is left out; an image left without one needs TARGET
+                    // a name that is no reference is left out (see unusableNames); an image left without one needs TARGET
                 }
             }
         }
         return references;
+    }
+
+    /**
+     * What to warn about when the jobs go to the images' own names: each name of a job's image that looks like a
+     * reference but is none, which is not pushed.
+     */
+    public static List<String> unusableNames(List<PushJob> jobs, String what) {
+        List<String> warnings = new ArrayList<>();
+        for (PushJob job : jobs) {
+            for (String name : job.image().names()) {
+                if (looksLikeAReference(name)) {
+                    try {
+                        ImageReference.parse(name);
+                    } catch (IllegalArgumentException e) {
+                        warnings.add(Printable.line(what + ": image " + job.image().root().digest() + " is also named '"
+                                + Printable.fragment(name, 200) + "', which is not a valid reference: not pushed there"));
+                    }
+                }
+            }
+        }
+        return warnings;
+    }
+
+    private static boolean looksLikeAReference(String name) {
+        return name.contains("/") || name.contains(":") || name.contains("@");
     }
 
     private static String list(List<SourceImage> images) {

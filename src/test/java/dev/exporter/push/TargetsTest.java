@@ -57,6 +57,25 @@ class TargetsTest {
     }
 
     @Test
+    void aSavedNameThatIsNoReference_isLeftOut_andWarnedAbout() {
+        SourceImage image = image("a", "host:5000/a:1", "host:5000/a:\u001b[2J\nx", "just-a-tag");
+        List<PushJob> jobs = Targets.jobs(List.of(image), null, null, List.of(), "x.tar");
+
+        assertEquals(List.of("host:5000/a:1"), targets(jobs));
+        assertEquals(List.of("x.tar: image " + image.root().digest() + " is also named 'host:5000/a: [2J x', which is "
+                + "not a valid reference: not pushed there"), Targets.unusableNames(jobs, "x.tar"));
+    }
+
+    @Test
+    void image_byNameAndTheImagesOwnDigest_picksIt_evenWhenSavedUnderATag() {
+        SourceImage a = image("a", "host:5000/app:1");
+        SourceImage b = image("bb", "host:5000/app:2");
+        List<PushJob> jobs = Targets.jobs(List.of(a, b), null, null, List.of("host:5000/app@" + b.root().digest()), "x");
+
+        assertEquals(List.of("host:5000/app:2"), targets(jobs));
+    }
+
+    @Test
     void target_withSeveralImages_isAUsageErrorNamingThem() {
         Targets.Usage e = assertThrows(Targets.Usage.class, () -> Targets.jobs(List.of(image("a", "h:1/a:1"),
                 image("b", "h:1/b:1")), "h:2/x:1", null, List.of(), "two.tar"));
