@@ -1,10 +1,12 @@
 package dev.exporter.remote;
 
+import dev.exporter.image.ContentException;
 import dev.exporter.image.Descriptor;
 import dev.exporter.reference.ImageReference;
 import dev.exporter.registry.BlobCheck;
 import dev.exporter.registry.RegistryClient;
 import dev.exporter.registry.RegistryException;
+import dev.exporter.registry.UploadCancel;
 import dev.exporter.registry.UploadChunk;
 import dev.exporter.registry.UploadFinish;
 import dev.exporter.registry.UploadStart;
@@ -166,7 +168,12 @@ public final class BlobPush {
                         what));
                 return done;
             } catch (IOException e) {
+                cancel(repository, location, what);
                 throw new UncheckedIOException(what + ": " + FileErrors.describe(e), e);
+            } catch (ContentException | UncheckedIOException e) {
+                // the source failed (damaged, unreadable): this session will never be completed
+                cancel(repository, location, what);
+                throw e;
             } catch (RegistryException e) {
                 if (restarts >= MAX_RESTARTS || !worthResuming(e)) {
                     throw e;
@@ -182,6 +189,19 @@ public final class BlobPush {
                     location = client.call(repository, new UploadStart(repository)).location();
                 }
             }
+        }
+    }
+
+    /**
+     * Ends a session this push will not complete, so the registry drops what it received now rather than when it
+     * purges stale uploads; best effort (a registry may not support it), once, for failures of the source only: a
+     * broken network would only make it wait.
+     */
+    private void cancel(ImageReference repository, String location, String what) {
+        try {
+            client.callOnce(repository, new UploadCancel(repository, location, what));
+        } catch (RuntimeException ignored) {
+            // the failure being reported is the one that counts
         }
     }
 

@@ -240,6 +240,10 @@ class PushSourcesTest {
         long committed = requests.stream().filter(r -> r.startsWith("PUT ") && r.contains("digest=")).count();
         assertTrue(committed < image.layers().size() + 1, requests.toString());
         assertEquals(404, new RegistryPusher(origin).getManifest(repository, "x").statusCode());
+        if (format.equals("oci")) { // its upload was under way: the session is ended, not left for the purge
+            assertTrue(requests.stream().anyMatch(r -> r.startsWith("DELETE /v2/" + repository + "/blobs/uploads/")
+                    && r.endsWith(" 204")), requests.toString());
+        }
     }
 
     /**
