@@ -18,10 +18,10 @@ import dev.exporter.transfer.VerifyingStream;
 
 import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -257,47 +257,28 @@ public final class DockerArchiveReader implements ImageSource {
         return layer;
     }
 
-    /** The sha256 and size of a compressed layer file, and the sha256 of what it uncompresses to, in one read. */
+    /**
+     * The sha256 of a compressed layer file, and the sha256 of what it uncompresses to, in one read. Its size is the
+     * entry's: a file that is shorter now fails every later read of it (the verifying stream counts the bytes).
+     */
     private LayerFile hash(TarReader.Entry entry, String label, Compression compression) throws IOException {
-        MessageDigest sha256 = Digest.newSha256();
         MessageDigest uncompressed = Digest.newSha256();
-        long[] size = {0};
         byte[] buffer = new byte[256 * 1024];
-        try (InputStream file = tar.open(entry);
-             InputStream plain = compression.decompress(new FilterInputStream(file) {
-                 @Override
-                 public int read() throws IOException {
-                     byte[] one = new byte[1];
-                     return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
-                 }
-
-                 @Override
-                 public int read(byte[] b, int off, int len) throws IOException {
-                     int n = super.read(b, off, len);
-                     if (n > 0) {
-                         sha256.update(b, off, n);
-                         size[0] += n;
-                     }
-                     return n;
-                 }
-             })) {
+        try (DigestInputStream file = new DigestInputStream(tar.open(entry), Digest.newSha256());
+             InputStream plain = compression.decompress(file)) {
             for (int n; (n = plain.read(buffer)) != -1; ) {
                 uncompressed.update(buffer, 0, n);
             }
             // what follows the compressed stream (if anything) is part of the file's digest all the same
-            for (int n; (n = file.read(buffer)) != -1; ) {
-                sha256.update(buffer, 0, n);
-                size[0] += n;
+            while (file.read(buffer) != -1) {
+                // hashed by the stream
             }
+            return new LayerFile(Digest.sha256(file.getMessageDigest().digest()), entry.size(), compression,
+                    Digest.sha256(uncompressed.digest()));
         } catch (IOException e) {
             throw new ContentException(what + ": uncompress " + label + ": " + e.getMessage()
                     + ": the archive is damaged");
         }
-        if (size[0] != entry.size()) {
-            throw new IOException(what + ": hash " + label + ": read " + size[0] + " of its " + entry.size()
-                    + " bytes (did the file change?)");
-        }
-        return new LayerFile(Digest.sha256(sha256.digest()), size[0], compression, Digest.sha256(uncompressed.digest()));
     }
 
     private String text(JsonNode node, String where) {
