@@ -68,6 +68,11 @@ public record ImageReference(String registry, String repository, String tag, Dig
             if (!Registry.HOST_PORT.matcher(registry).matches()) {
                 throw invalid(input, "invalid registry '" + registry + "'");
             }
+            try {
+                Registry.parse(registry); // the port's range
+            } catch (IllegalArgumentException e) {
+                throw invalid(input, e.getMessage());
+            }
         }
         if (registry.equals("index.docker.io")) {
             registry = DOCKER_HUB;

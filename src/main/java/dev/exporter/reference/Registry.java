@@ -47,6 +47,14 @@ public record Registry(String name, String apiHost, boolean loopback) {
         if (name == null || !HOST_PORT.matcher(name).matches()) {
             throw new IllegalArgumentException("invalid registry '" + name + "': expected host[:port], e.g. registry.example.com:5000");
         }
+        int colon = name.lastIndexOf(':');
+        if (colon > name.lastIndexOf(']')) {
+            String port = name.substring(colon + 1);
+            if (port.length() > 5 || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+                throw new IllegalArgumentException("invalid registry '" + name + "': port " + port
+                        + " is not between 1 and 65535");
+            }
+        }
         String normalized = name.equalsIgnoreCase("index.docker.io") ? DOCKER_HUB : name;
         String apiHost = normalized.equals(DOCKER_HUB) ? DOCKER_HUB_API : normalized;
         return new Registry(normalized, apiHost, isLoopback(apiHost));

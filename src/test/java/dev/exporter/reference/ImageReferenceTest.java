@@ -53,6 +53,9 @@ class ImageReferenceTest {
             "a//b|invalid repository name component ''",
             "-x|invalid repository name component '-x'",
             "bad_host!:5000/x|invalid",
+            "127.0.0.1:99999/x:1|port 99999 is not between 1 and 65535",
+            "127.0.0.1:4610311498/x:1|port 4610311498 is not between 1 and 65535",
+            "[::1]:0/x:1|port 0 is not between 1 and 65535",
     })
     void parse_rejectsInvalidNames_quotingTheInput(String input, String expected) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ImageReference.parse(input));
