@@ -12,9 +12,10 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Where an archive named by {@code -o} is written. A regular file (or a new one) appears atomically and only when
- * complete ({@link AtomicOutputFile}), and may be written in place; anything else that exists - a device such as
- * {@code /dev/null} or {@code /dev/full}, a FIFO, {@code /dev/stdout} - is written straight through, front to back,
- * and never replaced (a rename would put a regular file where the device was). A folder is refused before anything
+ * complete ({@link AtomicOutputFile}), and may be written in place; a symbolic link to one stays, and the file it
+ * leads to is replaced. Anything else that exists - a device such as {@code /dev/null} or {@code /dev/full}, a
+ * FIFO, {@code /dev/stdout} (also when it leads to a regular file) - is written straight through, front to back,
+ * and never replaced (a rename would put a regular file where the device or the system's link was). A folder is refused before anything
  * is downloaded. A name ending in {@code .tar.gz}/{@code .tgz} or {@code .tar.zst} can have the whole archive
  * compressed on its way out.
  */
@@ -47,14 +48,15 @@ public final class OutputFile implements AutoCloseable {
     /** An archive at {@code target}, compressed as a whole with {@code compression} (streamed, never in place). */
     public static OutputFile open(Path target, Compression compression) throws IOException {
         refuseFolder(target);
-        if (Files.exists(target) && !Files.isRegularFile(target)) {
+        if (isPassThrough(target)) {
             // Follows links on purpose: /dev/stdout is a link to the process's own descriptor.
             return new OutputFile(null, FileChannel.open(target, StandardOpenOption.WRITE), compression);
         }
         if (Files.isSymbolicLink(target) && !Files.exists(target)) {
             throw new IOException("is a dangling symbolic link");
         }
-        AtomicOutputFile atomic = new AtomicOutputFile(target);
+        // A link to a regular file stays a link: the file it leads to is what gets replaced.
+        AtomicOutputFile atomic = new AtomicOutputFile(Files.isRegularFile(target) ? target.toRealPath() : target);
         try {
             return new OutputFile(atomic, null, compression);
         } catch (IOException | RuntimeException e) {
@@ -70,9 +72,17 @@ public final class OutputFile implements AutoCloseable {
         }
     }
 
-    /** Whether the target is written straight through (not a regular file). */
+    /**
+     * Whether the target is written straight through: it exists and is no regular file, or it is a name the system
+     * provides ({@code /dev/stdout}, {@code /proc/self/fd/1}), which may lead to the file a shell redirected standard
+     * output to: written through, as with {@code -o -}, never renamed over.
+     */
     public static boolean isPassThrough(Path target) {
-        return Files.exists(target) && !Files.isRegularFile(target) && !Files.isDirectory(target);
+        if (!Files.exists(target) || Files.isDirectory(target)) {
+            return false;
+        }
+        Path absolute = target.toAbsolutePath().normalize();
+        return !Files.isRegularFile(target) || absolute.startsWith("/dev") || absolute.startsWith("/proc");
     }
 
     /**

@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -101,6 +102,63 @@ class OutputTargetsTest {
         try (var files = Files.list(dir)) {
             assertEquals(List.of(folder), files.toList(), "no temporary left beside it");
         }
+    }
+
+    private byte[] plainExport(String format) throws IOException {
+        Path out = dir.resolve("plain-" + format + ".tar");
+        ExporterCli.Result result = ExporterCli.create().workDir(dir).run(image, "--format", format, "-o", out.toString(),
+                "-q", "--no-cache");
+        assertEquals(0, result.exitCode(), result.stderr());
+        return Files.readAllBytes(out);
+    }
+
+    /**
+     * {@code -o /dev/stdout} with standard output redirected to a file: written straight through into that file. A
+     * rename over it once replaced the system's {@code /dev/stdout} link with the archive; here {@code /dev} is a
+     * tmpfs of a private mount namespace, with its own {@code stdout} link, so a regression cannot touch the machine's.
+     */
+    @Test
+    void output_toDevStdoutRedirectedToAFile_writesThatFile_andTheLinkStays() throws IOException {
+        ExternalTools.require("unshare");
+        Path redirected = dir.resolve("redirected.tar");
+        String script = "set -e; mount -t tmpfs none /dev; mknod /dev/null c 1 3; mknod /dev/zero c 1 5; "
+                + "mknod /dev/random c 1 8; mknod /dev/urandom c 1 9; ln -s /proc/self/fd/1 /dev/stdout; "
+                + "ln -s /proc/self/fd/2 /dev/stderr; set +e; \"$@\" > " + redirected + "; rc=$?; "
+                + "[ -L /dev/stdout ] && echo 'stdout is still a link' >&2; exit $rc";
+        ExporterCli.Result result = ExporterCli.create().workDir(dir)
+                .wrappedIn("unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh")
+                .run(image, "-o", "/dev/stdout", "-q", "--no-cache");
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertTrue(result.stderr().contains("stdout is still a link"), result.stderr());
+        assertArrayEquals(plainExport("docker"), Files.readAllBytes(redirected));
+    }
+
+    /** {@code /proc/self/fd/1} leads to the redirected file too: written through, no run marker made in /proc. */
+    @Test
+    void output_toProcSelfFd1RedirectedToAFile_writesThatFile() throws IOException {
+        Path redirected = dir.resolve("redirected.tar");
+        ExporterCli.Result result = ExporterCli.create().workDir(dir)
+                .wrappedIn("sh", "-c", "exec \"$@\" > " + redirected, "sh")
+                .run(image, "--format", "oci", "-o", "/proc/self/fd/1", "-q", "--no-cache");
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertArrayEquals(plainExport("oci"), Files.readAllBytes(redirected));
+    }
+
+    /** A link to a regular file stays a link; the file it leads to gets the archive, atomically as any file. */
+    @ParameterizedTest
+    @ValueSource(strings = {"docker", "oci"})
+    void output_toALinkToARegularFile_replacesTheFileAndKeepsTheLink(String format) throws IOException {
+        Path real = Files.writeString(dir.resolve("real.tar"), "old content");
+        Path link = Files.createSymbolicLink(dir.resolve("link.tar"), real.getFileName());
+
+        ExporterCli.Result result = ExporterCli.create().workDir(dir).run(image, "--format", format, "-o", link.toString(),
+                "-q", "--no-cache");
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertTrue(Files.isSymbolicLink(link), "still a link");
+        assertArrayEquals(plainExport(format), Files.readAllBytes(real));
     }
 
     private static List<String> tarEntries(Path tar) throws IOException {
