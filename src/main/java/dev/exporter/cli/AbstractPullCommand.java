@@ -13,6 +13,7 @@ import dev.exporter.transfer.ArchiveOutput;
 import dev.exporter.transfer.Caveat;
 import dev.exporter.tar.Compression;
 import dev.exporter.transfer.OutputFile;
+import dev.exporter.transfer.TempPaths;
 import dev.exporter.transfer.ImageSink;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -23,6 +24,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -126,6 +129,13 @@ abstract class AbstractPullCommand implements Callable<Integer> {
         Exporter exporter = new Exporter(sources.pullSources(registry, references), new ExportOptions(wanted,
                 allPlatforms, jobs, workParent, bundle.dryRun ? null : cache.folder(), counter, ahead));
         long start = System.nanoTime();
+        // A layout folder this run starts (planning already stores configs in it) is removed again unless the run
+        // completes it: by the end of a failed run and by the shutdown hook (TempPaths). One that existed keeps
+        // what it had and the verified blobs it gained.
+        boolean newLayout = format == OutputFormat.oci_dir && !bundle.dryRun && !Files.exists(target, LinkOption.NOFOLLOW_LINKS);
+        if (newLayout) {
+            TempPaths.register(target);
+        }
         ExportPlan resolved = exporter.plan(references, format == OutputFormat.oci_dir && !bundle.dryRun
                 ? List.of(OciDirectorySink.blobs(target)) : List.of());
         if (bundle.dryRun) {
@@ -143,6 +153,9 @@ abstract class AbstractPullCommand implements Callable<Integer> {
                 result = exporter.export(plan, sink);
             } catch (IOException e) {
                 throw new CommandFailure("write OCI layout " + target + ": " + Cli.message(e), e);
+            }
+            if (newLayout) {
+                TempPaths.release(target);
             }
         } else {
             result = write(target, out -> {

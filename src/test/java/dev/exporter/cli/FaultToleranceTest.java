@@ -438,6 +438,28 @@ class FaultToleranceTest {
         c.check().verify(run);
     }
 
+    /**
+     * An OCI layout folder the export starts is gone again when it fails: blobs without index.json are a
+     * half-written output. One that existed keeps what it had (and what it gained: verified blobs).
+     */
+    @Test
+    void ociDir_failedExportIntoANewFolder_leavesNoFolder_butAnExistingOneStays() throws IOException {
+        proxy.when(FaultProxy.blob(bigLayer)).respond("flip", FaultProxy.flipByte(30_000));
+        Path fresh = dir.resolve("fresh-layout");
+        Path existing = Files.createDirectory(dir.resolve("existing-layout"));
+        Files.writeString(existing.resolve("notes.txt"), "mine");
+
+        ExporterCli.Result intoFresh = ExporterCli.create().run(ref, "--format", "oci-dir", "-o", fresh.toString(), "-q", "--no-cache");
+        ExporterCli.Result intoExisting = ExporterCli.create().run(ref, "--format", "oci-dir", "-o", existing.toString(), "-q", "--no-cache");
+
+        assertEquals(1, intoFresh.exitCode(), intoFresh.stderr());
+        assertTrue(intoFresh.error().contains("digest mismatch"), intoFresh.error());
+        assertFalse(Files.exists(fresh), "the layout this run started is removed: " + (Files.exists(fresh) ? listing(fresh) : ""));
+        assertEquals(1, intoExisting.exitCode(), intoExisting.stderr());
+        assertEquals("mine", Files.readString(existing.resolve("notes.txt")));
+        assertFalse(Files.exists(existing.resolve("index.json")));
+    }
+
     @Test
     void resumedDownload_loadsIntoDockerWithMatchingIds() throws IOException {
         proxy.when(FaultProxy.blob(bigLayer)).times(1).respond("reset", FaultProxy.resetAfter(30_000));
