@@ -95,7 +95,15 @@ public final class RunClaims {
         Path fresh = folder.resolve(PREFIX + RUN + ".lock.new");
         Path marker = folder.resolve(PREFIX + RUN + ".lock");
         TempPaths.register(fresh);
-        FileChannel channel = FileChannel.open(fresh, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(fresh, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (java.nio.file.FileSystemException e) {
+            // the folder is what the user knows (read-only, no permission), not this run's marker file in it
+            TempPaths.release(fresh);
+            throw new java.nio.file.FileSystemException(folder.toString(), null,
+                    "cannot create files in this folder: " + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName()));
+        }
         try {
             channel.lock();
             TempPaths.register(marker);

@@ -30,6 +30,7 @@ import java.util.List;
 import static dev.exporter.cli.HostileRegistryTest.assertFails;
 import static dev.exporter.cli.HostileRegistryTest.listing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -130,5 +131,21 @@ class ClearFailuresTest {
 
         assertFails(result, "create blob folder " + cache.resolve("blobs/sha256") + ": " + cache.resolve("blobs") + ": permission denied");
         assertEquals(List.of(), listing(outDir));
+    }
+
+    @Test
+    void pull_intoAFolderItCannotWriteIn_namesTheFolder_notARunMarker() throws Exception {
+        Path outDir = Files.createDirectory(dir.resolve("readonly-out"));
+        Files.setPosixFilePermissions(outDir, PosixFilePermissions.fromString("r-xr-xr-x"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        ExporterCli cli = ExporterCli.create().wrappedIn("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                "--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search");
+
+        ExporterCli.Result result = cli.run(ref, "-o", outDir.resolve("out.tar").toString(), "--no-cache", "--quiet");
+
+        assertEquals(1, result.exitCode(), result.stderr());
+        assertTrue(result.error().startsWith("exporter: write " + outDir.resolve("out.tar") + ": " + outDir
+                + ": cannot create files in this folder"), result.error());
+        assertFalse(result.error().contains(".exporter-run-"), result.error());
     }
 }
