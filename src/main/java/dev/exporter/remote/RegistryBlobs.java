@@ -90,6 +90,20 @@ public final class RegistryBlobs implements BlobSource {
     public <T> T readRange(ImageReference image, Descriptor blob, long from, long to, BlobRead<T> read) {
         Place place = places.apply(image);
         ImageReference repository = place.reference();
+        try {
+            return readRange(place, repository, blob, from, to, read);
+        } catch (RegistryException e) {
+            if (e.status() != 416) {
+                throw e;
+            }
+            // "not satisfiable" for a range inside the declared size: read as one stream, which then says plainly
+            // if the blob is shorter than its descriptor
+            throw new RangesNotServed(BlobPuller.describe(repository, blob.digest()) + ": asked for bytes " + from
+                    + "-" + (to - 1) + " of " + blob.size() + ", got HTTP 416");
+        }
+    }
+
+    private <T> T readRange(Place place, ImageReference repository, Descriptor blob, long from, long to, BlobRead<T> read) {
         return place.call(new BlobPuller<>(repository, blob.digest(), new BlobPuller.BlobReader<T>() {
             @Override
             public Map<String, String> headers() {

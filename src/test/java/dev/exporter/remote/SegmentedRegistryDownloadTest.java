@@ -198,6 +198,25 @@ class SegmentedRegistryDownloadTest {
         assertEquals(java.util.List.of(), leftovers(tmp));
     }
 
+    /** A registry that answers a segment inside the blob with 416 is read as one stream too (as one ignoring Range). */
+    @Test
+    void dockerWithoutCache_aRegistryAnswering416_fallsBackToOneStream_andExportsTheSameArchive() throws IOException {
+        String digest = image.layers().get(2).digest();
+        byte[] single = singleStream();
+        Path tmp = dir.resolve("tmp");
+        proxy.reset();
+        proxy.when(r -> r.rawPath().endsWith("/blobs/" + digest) && r.header("range") != null
+                && !r.header("range").startsWith("bytes=0-")).respond("416", FaultProxy.status(416));
+
+        ExporterCli.Result result = exportDocker(true, "-", tmp);
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertTrue(requests(digest).stream().anyMatch(r -> r.status() == 416), requests(digest).toString());
+        assertTrue(requests(digest).stream().anyMatch(r -> r.range() == null && r.status() == 200), requests(digest).toString());
+        assertArrayEquals(single, result.stdout());
+        assertEquals(java.util.List.of(), leftovers(tmp));
+    }
+
     @Test
     void dockerWithoutCache_aSegmentThatFails_failsWithOneLine_andLeavesNothing() throws IOException {
         String digest = image.layers().get(2).digest();
