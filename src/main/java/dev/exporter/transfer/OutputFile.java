@@ -15,9 +15,9 @@ import java.nio.file.StandardOpenOption;
  * complete ({@link AtomicOutputFile}), and may be written in place; a symbolic link to one stays, and the file it
  * leads to is replaced. Anything else that exists - a device such as {@code /dev/null} or {@code /dev/full}, a
  * FIFO, {@code /dev/stdout} (also when it leads to a regular file) - is written straight through, front to back,
- * and never replaced (a rename would put a regular file where the device or the system's link was). A folder is refused before anything
- * is downloaded. A name ending in {@code .tar.gz}/{@code .tgz} or {@code .tar.zst} can have the whole archive
- * compressed on its way out.
+ * and never replaced (a rename would put a regular file where the device or the system's link was).
+ * A folder is refused before anything is downloaded. A name ending in {@code .tar.gz}/{@code .tgz} or
+ * {@code .tar.zst} can have the whole archive compressed on its way out.
  */
 public final class OutputFile implements AutoCloseable {
 
