@@ -148,4 +148,24 @@ class ClearFailuresTest {
                 + ": cannot create files in this folder"), result.error());
         assertFalse(result.error().contains(".exporter-run-"), result.error());
     }
+
+    /** The default cache is an optimisation: where it cannot be made (a read-only home), the export goes on without. */
+    @Test
+    void pull_withTheDefaultCacheNotWritable_warnsOnceAndExportsWithoutIt() throws Exception {
+        Path outDir = Files.createDirectory(dir.resolve("out-default-cache"));
+        Files.setPosixFilePermissions(outDir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path readOnly = Files.createDirectory(dir.resolve("readonly-cache-home"));
+        Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("r-xr-xr-x"));
+        ExporterCli cli = ExporterCli.create().env("XDG_CACHE_HOME", readOnly.toString()).wrappedIn("setpriv",
+                "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search");
+
+        ExporterCli.Result result = cli.run(ref, "-o", outDir.resolve("out.tar").toString(), "--quiet");
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertEquals("exporter: warning: no cache this run: " + readOnly.resolve("exporter") + ": "
+                + readOnly.resolve("exporter") + ": permission denied (name one with --cache DIR)", result.error());
+        assertTrue(Files.size(outDir.resolve("out.tar")) > 0);
+        assertEquals(List.of("out.tar"), listing(outDir));
+    }
 }
