@@ -68,9 +68,9 @@ public final class DockerArchiveReader implements ImageSource {
     private final String what;
     private final List<SourceImage> images = new ArrayList<>();
     private final Map<Digest, Blob> blobs = new HashMap<>();
-    private final Map<Digest, byte[]> manifests = new HashMap<>();
     private final Map<String, LayerFile> hashed = new HashMap<>();
     private final Map<String, ConfigFile> configs = new HashMap<>();
+    /** The made-up manifests by digest, one object for all entries of the same image. */
     private final Map<Digest, ImageManifest> madeUp = new HashMap<>();
 
     private DockerArchiveReader(TarReader tar) {
@@ -112,9 +112,9 @@ public final class DockerArchiveReader implements ImageSource {
 
     @Override
     public InputStream open(Descriptor blob) throws IOException {
-        byte[] manifest = manifests.get(blob.digest());
+        ImageManifest manifest = madeUp.get(blob.digest());
         if (manifest != null) {
-            return VerifyingStream.of(new ByteArrayInputStream(manifest), blob.digest(), blob.size(),
+            return VerifyingStream.of(new ByteArrayInputStream(manifest.raw()), blob.digest(), blob.size(),
                     what + ": manifest " + blob.digest() + " (made up from " + MANIFEST_JSON + ")");
         }
         Blob file = blobs.get(blob.digest());
@@ -176,7 +176,6 @@ public final class DockerArchiveReader implements ImageSource {
         // entries of the same image share one manifest object: memory grows with images, not with entries
         ImageManifest shared = madeUp.putIfAbsent(manifest.digest(), manifest);
         manifest = shared != null ? shared : manifest;
-        manifests.putIfAbsent(manifest.digest(), manifest.raw());
         return new SourceImage(repoTags(entry.get("RepoTags"), where), manifest, List.of(new Image(manifest, config)));
     }
 

@@ -189,15 +189,27 @@ public final class Targets {
     static List<ImageReference> names(SourceImage image) {
         List<ImageReference> references = new ArrayList<>();
         for (String name : image.names()) {
-            if (looksLikeAReference(name)) {
-                try {
-                    references.add(ImageReference.parse(name));
-                } catch (IllegalArgumentException e) {
-                    // a name that is no reference is left out (see unusableNames); an image left without one needs TARGET
-                }
+            ImageReference reference = reference(name);
+            if (reference != null) {
+                references.add(reference);
             }
         }
         return references;
+    }
+
+    /**
+     * The reference a saved name is, or null: for a bare tag, and for a name that looks like a reference but is
+     * none (left out, see {@link #unusableNames}; an image left without a name needs TARGET).
+     */
+    private static ImageReference reference(String name) {
+        if (!looksLikeAReference(name)) {
+            return null;
+        }
+        try {
+            return ImageReference.parse(name);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /**
@@ -208,13 +220,9 @@ public final class Targets {
         List<String> warnings = new ArrayList<>();
         for (PushJob job : jobs) {
             for (String name : job.image().names()) {
-                if (looksLikeAReference(name)) {
-                    try {
-                        ImageReference.parse(name);
-                    } catch (IllegalArgumentException e) {
-                        warnings.add(Printable.line(what + ": image " + job.image().root().digest() + " is also named '"
-                                + Printable.fragment(name, 200) + "', which is not a valid reference: not pushed there"));
-                    }
+                if (looksLikeAReference(name) && reference(name) == null) {
+                    warnings.add(Printable.line(what + ": image " + job.image().root().digest() + " is also named '"
+                            + Printable.fragment(name, 200) + "', which is not a valid reference: not pushed there"));
                 }
             }
         }

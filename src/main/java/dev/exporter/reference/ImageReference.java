@@ -65,11 +65,8 @@ public record ImageReference(String registry, String repository, String tag, Dig
         } else {
             registry = first;
             path = rest.substring(slash + 1);
-            if (!Registry.HOST_PORT.matcher(registry).matches()) {
-                throw invalid(input, "invalid registry '" + registry + "'");
-            }
             try {
-                Registry.parse(registry); // the port's range
+                Registry.parse(registry); // host[:port], the port in range
             } catch (IllegalArgumentException e) {
                 throw invalid(input, e.getMessage());
             }

@@ -25,7 +25,7 @@ public record Registry(String name, String apiHost, boolean loopback) {
             "registry-1.docker.io");
 
     /** A host name or bracketed IPv6 address, with an optional port. */
-    static final Pattern HOST_PORT = Pattern.compile(
+    private static final Pattern HOST_PORT = Pattern.compile(
             "(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*"
                     + "|\\[[0-9a-fA-F:.]+\\])(?::[0-9]+)?");
     private static final Pattern LOOPBACK_V4 = Pattern.compile("127(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}");
@@ -50,7 +50,8 @@ public record Registry(String name, String apiHost, boolean loopback) {
         int colon = name.lastIndexOf(':');
         if (colon > name.lastIndexOf(']')) {
             String port = name.substring(colon + 1);
-            if (port.length() > 5 || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+            int number = port.length() > 5 ? Integer.MAX_VALUE : Integer.parseInt(port);
+            if (number < 1 || number > 65535) {
                 throw new IllegalArgumentException("invalid registry '" + name + "': port " + port
                         + " is not between 1 and 65535");
             }
